@@ -35,7 +35,7 @@ PREFIXES: dict[str, Namespace] = {
 
 
 def bind_prefixes(graph: Graph) -> Graph:
-    """Bind the project's prefixes, replacing rdflib's defaults, so CURIEs read the same everywhere."""
+    """Bind the project's prefixes over rdflib's defaults, so CURIEs read the same everywhere."""
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True, replace=True)
     return graph

@@ -9,19 +9,20 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pyshacl import validate as shacl_validate
 from rdflib import Graph
+from rdflib.namespace import RDF, SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
-from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from .labels import curie, label
 from .loading import parse_turtle
 from .paths import ProjectPaths, find_root
 
-__all__ = ["Report", "Result", "validate"]
+__all__ = ["Report", "Result", "load_shapes", "shacl_report_graph", "validate"]
 
 _SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
@@ -95,11 +96,12 @@ class _PreparedQueryGraph(Graph):
     """
 
     def __init__(self, base: Graph) -> None:
-        super().__init__(store=base.store, identifier=base.identifier,
-                         namespace_manager=base.namespace_manager)
+        super().__init__(
+            store=base.store, identifier=base.identifier, namespace_manager=base.namespace_manager
+        )
         self._prepared: dict[str, Query] = {}
 
-    def query(self, query_object, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+    def query(self, query_object: object, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         if isinstance(query_object, str):
             prepared = self._prepared.get(query_object)
             if prepared is None:
@@ -135,13 +137,36 @@ def _results(report: Graph, data: Graph) -> list[Result]:
                 shape=curie(data, shape) if shape is not None else "",
             )
         )
-    out.sort(key=lambda r: (_SEVERITY_ORDER.get(r.severity, 3), r.focus_label, r.path or "", r.message))
+    out.sort(
+        key=lambda r: (_SEVERITY_ORDER.get(r.severity, 3), r.focus_label, r.path or "", r.message)
+    )
     return out
 
 
 def load_shapes(paths: ProjectPaths | None = None) -> Graph:
     """The shapes graph, parsed with the same file-and-line errors as the data."""
     return parse_turtle((paths or find_root()).shapes)
+
+
+def _shapes_graph(shapes: Graph | Path | None) -> Graph:
+    if shapes is None:
+        return load_shapes()
+    if isinstance(shapes, Graph):
+        return shapes
+    return parse_turtle(Path(shapes))
+
+
+def shacl_report_graph(data: Graph, shapes: Graph | Path | None = None) -> Graph:
+    """Run pyshacl and return its raw report graph (for callers that need SHACL terms)."""
+    _, report_graph, _ = shacl_validate(
+        _PreparedQueryGraph(data),
+        shacl_graph=_shapes_graph(shapes),
+        inference="none",
+        advanced=False,
+        allow_warnings=True,
+        allow_infos=True,
+    )
+    return report_graph
 
 
 def validate(data: Graph, shapes: Graph | Path | None = None) -> Report:
@@ -151,18 +176,4 @@ def validate(data: Graph, shapes: Graph | Path | None = None) -> Report:
     :param shapes: a shapes graph or file; the project's ontology/shapes.ttl by default.
     :returns: every result, sorted by severity and focus label.
     """
-    if shapes is None:
-        shapes_graph = load_shapes()
-    elif isinstance(shapes, Graph):
-        shapes_graph = shapes
-    else:
-        shapes_graph = parse_turtle(Path(shapes))
-    _, report_graph, _ = shacl_validate(
-        _PreparedQueryGraph(data),
-        shacl_graph=shapes_graph,
-        inference="none",
-        advanced=False,
-        allow_warnings=True,
-        allow_infos=True,
-    )
-    return Report(_results(report_graph, data))
+    return Report(_results(shacl_report_graph(data, shapes), data))

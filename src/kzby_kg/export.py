@@ -1,0 +1,116 @@
+"""Write the graph as Turtle, N-Triples or JSON-LD: deterministic bytes, written atomically.
+
+Deterministic: blank nodes get canonical labels (rdflib.compare) and triples are inserted in
+sorted order, so the same graph always gives the same bytes and diffs stay readable.
+Atomic: the bytes go to a temporary file beside the target, then replace it in one step; a
+failure leaves any existing file as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+from rdflib.compare import to_canonical_graph
+
+from .errors import ExportError, UsageError
+from .namespaces import PREFIXES, bind_prefixes
+
+__all__ = ["FORMATS", "export", "serialize", "write_atomic"]
+
+#: format name -> (rdflib serializer, file suffix)
+FORMATS: dict[str, tuple[str, str]] = {
+    "turtle": ("turtle", ".ttl"),
+    "nt": ("nt", ".nt"),
+    "jsonld": ("json-ld", ".jsonld"),
+}
+
+
+def _canonical(graph: Graph) -> Graph:
+    """Canonical blank-node labels and sorted insertion, so serializers see a fixed order."""
+    canonical = to_canonical_graph(graph)
+    ordered = bind_prefixes(Graph())
+    for triple in sorted(canonical, key=lambda t: (t[0].n3(), t[1].n3(), t[2].n3())):
+        ordered.add(triple)
+    return ordered
+
+
+def _sorted_json(value: Any) -> Any:
+    """Sort JSON-LD arrays (they are sets, except @list) so key order never depends on hashing."""
+    if isinstance(value, dict):
+        return {k: (v if k == "@list" else _sorted_json(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_sorted_json(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return value
+
+
+def serialize(graph: Graph, fmt: str) -> bytes:
+    """The graph's bytes in ``fmt`` (turtle, nt or jsonld), the same for the same graph.
+
+    >>> from rdflib import Graph, URIRef, Literal
+    >>> g = Graph(); _ = g.add((URIRef("urn:a"), URIRef("urn:b"), Literal("c")))
+    >>> serialize(g, "nt")
+    b'<urn:a> <urn:b> "c" .\\n'
+
+    :raises UsageError: for an unknown format.
+    """
+    if fmt not in FORMATS:
+        raise UsageError(f"--format: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    ordered = _canonical(graph)
+    if fmt == "nt":
+        text = ordered.serialize(format="nt")
+        lines = sorted(line for line in text.splitlines() if line.strip())
+        return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+    if fmt == "jsonld":
+        context = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+        document = json.loads(ordered.serialize(format="json-ld", context=context))
+        return json.dumps(
+            _sorted_json(document), ensure_ascii=False, indent=1, sort_keys=True
+        ).encode("utf-8")
+    return ordered.serialize(format=FORMATS[fmt][0]).encode("utf-8")
+
+
+def _mode_for(path: Path) -> int:
+    """Keep an existing file's mode; a new file gets 0o666 less the umask, like open() would."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step, or leave it untouched.
+
+    :raises ExportError: if the folder can't be written.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, _mode_for(path))
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export(graph: Graph, fmt: str, path: Path) -> Path:
+    """Serialize first, then write atomically: a serialization error never touches the file."""
+    write_atomic(path, serialize(graph, fmt))
+    return path
