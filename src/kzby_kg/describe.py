@@ -205,6 +205,18 @@ def _value_text(graph: Graph, value: Node, lang: str) -> str:
     return f"{label(graph, value, lang)} ({curie(graph, value)})"
 
 
+def _fact(graph: Graph, node: URIRef, lang: str, is_fact: bool) -> Fact:
+    group = _group(graph, node, lang)
+    return Fact(
+        group=group if is_fact else f"linked {group}",
+        node=curie(graph, node),
+        text=_fact_text(graph, node, lang),
+        when=when(graph, node, lang),
+        sources=_sources(graph, node, lang),
+        is_fact=is_fact,
+    )
+
+
 def describe(graph: Graph, entity: URIRef, lang: str = "en") -> Description:
     """Gather the entity's own properties and every fact node that refers to it.
 
@@ -233,35 +245,17 @@ def describe(graph: Graph, entity: URIRef, lang: str = "en") -> Description:
                 _sources(graph, entity, lang),
             )
         )
-    seen: set[Node] = set()
-    # Fact nodes the entity points at (its place names, say) are facts about it too.
-    for value in sorted(set(graph.objects(entity)), key=str):
-        if isinstance(value, URIRef) and (value, DCTERMS.source, None) in graph and value not in seen:
-            seen.add(value)
-            description.facts.append(
-                Fact(
-                    group=_group(graph, value, lang),
-                    node=curie(graph, value),
-                    text=_fact_text(graph, value, lang),
-                    when=when(graph, value, lang),
-                    sources=_sources(graph, value, lang),
-                )
-            )
-    for subject, _ in sorted(graph.subject_predicates(entity), key=lambda sp: str(sp[0])):
-        if subject == entity or subject in seen or isinstance(subject, BNode):
+    seen: set[Node] = {entity}
+    # Fact nodes the entity points at (its place names) and those pointing at it.
+    pointed_at = sorted(set(graph.objects(entity)), key=str)
+    pointing = sorted(set(graph.subjects(None, entity)), key=str)
+    for node in pointed_at + pointing:
+        if node in seen or not isinstance(node, URIRef):
             continue
-        seen.add(subject)
-        is_fact = (subject, DCTERMS.source, None) in graph
-        group = _group(graph, subject, lang)
-        description.facts.append(
-            Fact(
-                group=group if is_fact else f"linked {group}",
-                node=curie(graph, subject),
-                text=_fact_text(graph, subject, lang),
-                when=when(graph, subject, lang),
-                sources=_sources(graph, subject, lang),
-                is_fact=is_fact,
-            )
-        )
+        is_fact = (node, DCTERMS.source, None) in graph
+        if node in pointed_at and not is_fact:
+            continue
+        seen.add(node)
+        description.facts.append(_fact(graph, node, lang, is_fact))
     description.facts.sort(key=lambda f: (f.group, _year(f.when), f.when, f.text))
     return description
