@@ -62,6 +62,10 @@ def resolve(graph: Graph, name: str) -> URIRef:
                 names[key].add(subject)
                 if key == wanted:
                     matches.add(subject)
+    if len(matches) > 1:
+        # A code-list value (a keyword, a status) gives way to an entity of the same name.
+        entities = {m for m in matches if (m, RDF.type, SKOS.Concept) not in graph}
+        matches = entities or matches
     if len(matches) == 1:
         return next(iter(matches))
     if matches:
