@@ -6,38 +6,59 @@
 True
 """
 
+from .backends import Backend, EndpointBackend, OxigraphBackend, RdflibBackend
 from .build import BuildResult, build
+from .catalogue import StoredQuery, catalogue
 from .describe import Description, describe, resolve
 from .errors import (
     AmbiguousEntityError,
+    EndpointError,
     ExportError,
     KzbyError,
     LoadError,
+    QueryError,
     UnknownEntityError,
     UsageError,
 )
 from .export import export, serialize
 from .loading import add_file, load
+from .push import push
+from .querying import open_backend, query, sparql, stored_query
+from .results import QueryResult
 from .validation import Report, Result, validate
 
 __all__ = [
     "AmbiguousEntityError",
+    "Backend",
     "BuildResult",
     "Description",
+    "EndpointBackend",
+    "EndpointError",
     "ExportError",
     "KzbyError",
     "LoadError",
+    "OxigraphBackend",
+    "QueryError",
+    "QueryResult",
+    "RdflibBackend",
     "Report",
     "Result",
+    "StoredQuery",
     "UnknownEntityError",
     "UsageError",
     "add_file",
     "build",
+    "catalogue",
     "describe",
     "export",
     "load",
+    "open_backend",
+    "push",
+    "query",
     "resolve",
     "serialize",
+    "sparql",
+    "stored_query",
     "validate",
 ]
 __version__ = "0.1.0"

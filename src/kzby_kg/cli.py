@@ -8,15 +8,24 @@ command pays only for what it uses.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .errors import KzbyError
+from .errors import KzbyError, UsageError
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from .backends import Backend
+    from .results import QueryResult
 
 __all__ = ["main"]
 
 LANGUAGES = ("en", "ru", "kk", "be")
+RESULT_FORMATS = ("table", "csv", "tsv", "json", "markdown")
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -62,6 +71,108 @@ def _cmd_describe(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backend(args: argparse.Namespace, graph: Graph | None = None) -> Backend:
+    from .querying import open_backend
+
+    return open_backend(
+        args.store,
+        endpoint=args.endpoint,
+        graph=graph,
+        root=args.root,
+        user=args.user,
+        password=args.password or os.environ.get("KZBY_KG_PASSWORD"),
+        timeout=args.timeout,
+        retries=args.retries,
+        default_graph=args.default_graph,
+    )
+
+
+def _labels_graph(args: argparse.Namespace) -> Graph:
+    """The local graph, for labels and for the embedded stores."""
+    from .loading import load
+
+    return load(args.root)
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--param: expected NAME=VALUE, got {pair!r}")
+        params[name.strip()] = value
+    return params
+
+
+def _cmd_queries(args: argparse.Namespace) -> int:
+    from .catalogue import catalogue
+
+    for query in catalogue(args.root).values():
+        if args.tag and args.tag not in query.tags:
+            continue
+        params = ", ".join(
+            p.describe() + (f" = {query.defaults[p.name]}" if p.name in query.defaults else "")
+            for p in query.parameters
+        )
+        print(f"{query.name}\n    {query.summary}")
+        if params:
+            print(f"    parameters: {params}")
+    return 0
+
+
+def _print_result(args: argparse.Namespace, result: QueryResult, graph: Graph) -> None:
+    from .formatting import render
+
+    sys.stdout.write(render(result, args.format, graph=graph, lang=args.lang))
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    from .querying import run_stored, stored_query
+
+    stored = stored_query(args.name, args.root)
+    values = _params(args.param)
+    stored.bindings(values)  # refuse bad parameters before loading anything
+    graph = _labels_graph(args)
+    result = run_stored(stored, _backend(args, graph), values)
+    _print_result(args, result, graph)
+    return 0
+
+
+def _cmd_sparql(args: argparse.Namespace) -> int:
+    from .backends import query_form
+
+    if bool(args.query) == bool(args.file):
+        raise UsageError("give the query as an argument or with -f FILE, not both or neither")
+    try:
+        text = args.query or Path(args.file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"-f: cannot read {args.file}: {exc.strerror}") from exc
+    query_form(text)  # refuse updates before loading anything
+    graph = _labels_graph(args)
+    result = _backend(args, graph).run(text)
+    _print_result(args, result, graph)
+    return 0
+
+
+def _cmd_push(args: argparse.Namespace) -> int:
+    from .loading import load
+    from .push import push
+
+    graph = load(args.root)
+    result = push(
+        graph,
+        args.endpoint,
+        args.graph,
+        update_url=args.update_url,
+        gsp_url=args.gsp_url,
+        user=args.user,
+        password=args.password or os.environ.get("KZBY_KG_PASSWORD"),
+        timeout=args.timeout,
+    )
+    print(f"pushed {result.triples} triples to <{result.graph}> with the {result.method}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -87,6 +198,52 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="turtle", choices=["turtle", "nt", "jsonld"])
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
     p.set_defaults(func=_cmd_export)
+
+    remote = argparse.ArgumentParser(add_help=False)
+    remote.add_argument("--user", help="user name for the endpoint (HTTP digest or basic)")
+    remote.add_argument("--password", help="password (or set KZBY_KG_PASSWORD)")
+    remote.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (default 30)")
+
+    backend = argparse.ArgumentParser(add_help=False, parents=[remote])
+    backend.add_argument(
+        "--store",
+        default="memory",
+        choices=["memory", "oxigraph"],
+        help="embedded store (default: memory, rdflib)",
+    )
+    backend.add_argument("--endpoint", help="run on this SPARQL 1.1 endpoint instead")
+    backend.add_argument("--default-graph", help="default graph IRI on the endpoint")
+    backend.add_argument("--retries", type=int, default=3, help="retries on HTTP 429/503")
+    backend.add_argument("--format", default="table", choices=list(RESULT_FORMATS))
+    backend.add_argument("--lang", default="en", choices=LANGUAGES, help="language of labels")
+
+    p = sub.add_parser("queries", parents=[common], help="list the stored questions")
+    p.add_argument("--tag", help="only questions with this tag")
+    p.set_defaults(func=_cmd_queries)
+
+    p = sub.add_parser("query", parents=[common, backend], help="run a stored question by name")
+    p.add_argument("name", help="the question's name (see `kzby-kg queries`)")
+    p.add_argument(
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter value; repeat for several",
+    )
+    p.set_defaults(func=_cmd_query)
+
+    p = sub.add_parser("sparql", parents=[common, backend], help="run ad-hoc SPARQL (read-only)")
+    p.add_argument("query", nargs="?", help="the query text")
+    p.add_argument("-f", "--file", help="read the query from a .rq file")
+    p.set_defaults(func=_cmd_sparql)
+
+    p = sub.add_parser("push", parents=[common, remote], help="load the graph into a named graph")
+    p.add_argument("--endpoint", required=True, help="the server's SPARQL query URL")
+    p.add_argument("--graph", default="https://w3id.org/kzby-kg/graph", help="target graph IRI")
+    p.add_argument("--update-url", help="SPARQL Update URL (default: the endpoint)")
+    p.add_argument("--gsp-url", help="Graph Store Protocol URL; without it, SPARQL Update is used")
+    p.set_defaults(func=_cmd_push, timeout=120.0)
 
     p = sub.add_parser(
         "describe", parents=[common], help="every fact about an entity, with sources"

@@ -12,9 +12,11 @@ from pathlib import Path
 
 __all__ = [
     "AmbiguousEntityError",
+    "EndpointError",
     "ExportError",
     "KzbyError",
     "LoadError",
+    "QueryError",
     "UnknownEntityError",
     "UsageError",
 ]
@@ -74,3 +76,11 @@ class AmbiguousEntityError(KzbyError):
     def __str__(self) -> str:
         options = "; ".join(f"{curie} ({label})" for curie, label in self.matches)
         return f"{self.name!r} is ambiguous, it matches: {options}. Use a CURIE to pick one."
+
+
+class QueryError(KzbyError):
+    """A query is malformed, or a backend could not answer it."""
+
+
+class EndpointError(QueryError):
+    """A remote SPARQL endpoint is down, refused, timed out, or answered only in part."""

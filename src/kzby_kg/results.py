@@ -1,0 +1,157 @@
+"""Query results in one shape for every backend, and their normalised values.
+
+Backends answer in their own terms (rdflib, pyoxigraph, SPARQL JSON). They all end up here as
+rdflib terms, so that formatting, comparison and tests see the same thing everywhere. The one
+documented place where servers differ is :func:`normalise`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Identifier
+
+__all__ = ["LIST_SEPARATOR", "QueryResult", "normalise"]
+
+LIST_SEPARATOR = "; "
+
+_NUMERIC = {
+    XSD.integer,
+    XSD.decimal,
+    XSD.double,
+    XSD.float,
+    XSD.int,
+    XSD.long,
+    XSD.short,
+    XSD.nonNegativeInteger,
+    XSD.positiveInteger,
+}
+
+
+def normalise(term: Identifier | None, graph: Graph | None = None) -> Any:
+    """A comparable Python value for a term, the same whichever server answered.
+
+    Servers differ in three ways we know of: numbers come back as integer, decimal or double
+    (Virtuoso widens arithmetic to double); dates may lose or gain a datatype; blank-node ids
+    differ. So: numbers become floats rounded to 6 places, other literals their lexical form,
+    IRIs a CURIE when a prefix is known, blank nodes a fixed marker.
+    """
+    if term is None:
+        return None
+    if isinstance(term, BNode):
+        return "_:blank"
+    if isinstance(term, URIRef):
+        if graph is not None:
+            try:
+                return graph.namespace_manager.curie(term, generate=False)
+            except (KeyError, ValueError):
+                pass
+        return str(term)
+    if isinstance(term, Literal):
+        if term.datatype in _NUMERIC:
+            try:
+                return round(float(Decimal(str(term))), 6)
+            except ArithmeticError:
+                return str(term)
+        return str(term)
+    return str(term)
+
+
+@dataclass
+class QueryResult:
+    """The answer to one query: rows for SELECT, a boolean for ASK, a graph for CONSTRUCT."""
+
+    form: str
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple[Identifier | None, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: Graph | None = None
+    backend: str = ""
+
+    def __len__(self) -> int:
+        if self.form == "ASK":
+            return 1
+        return len(self.graph) if self.graph is not None else len(self.rows)
+
+    def dicts(self) -> list[dict[str, Identifier | None]]:
+        """Rows as dictionaries keyed by variable name."""
+        return [dict(zip(self.variables, row, strict=True)) for row in self.rows]
+
+    def values(self, graph: Graph | None = None) -> list[dict[str, Any]]:
+        """Rows with normalised Python values (see :func:`normalise`).
+
+        A variable whose name ends in ``List`` holds a GROUP_CONCAT with separator "; ".
+        SPARQL leaves the order of its parts unspecified, and servers differ, so the parts
+        are sorted here.
+        """
+        out = []
+        for row in self.dicts():
+            values = {k: normalise(v, graph) for k, v in row.items()}
+            for key, value in values.items():
+                if key.endswith("List") and isinstance(value, str):
+                    values[key] = LIST_SEPARATOR.join(
+                        sorted(p for p in value.split(LIST_SEPARATOR) if p)
+                    )
+            out.append(values)
+        return out
+
+    def to_csv(self, delimiter: str = ",") -> str:
+        """CSV (or TSV) with raw values: full IRIs and lexical forms, empty for unbound."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+        writer.writerow(self.variables)
+        for row in self.rows:
+            writer.writerow(["" if v is None else str(v) for v in row])
+        return buffer.getvalue()
+
+    def to_json(self) -> str:
+        """SPARQL 1.1 Query Results JSON."""
+        if self.form == "ASK":
+            return json.dumps({"head": {}, "boolean": bool(self.boolean)})
+        bindings = []
+        for row in self.dicts():
+            binding = {}
+            for name, value in row.items():
+                if value is None:
+                    continue
+                if isinstance(value, URIRef):
+                    binding[name] = {"type": "uri", "value": str(value)}
+                elif isinstance(value, BNode):
+                    binding[name] = {"type": "bnode", "value": str(value)}
+                else:
+                    item = {"type": "literal", "value": str(value)}
+                    if value.language:
+                        item["xml:lang"] = value.language
+                    elif value.datatype:
+                        item["datatype"] = str(value.datatype)
+                    binding[name] = item
+            bindings.append(binding)
+        return json.dumps(
+            {"head": {"vars": self.variables}, "results": {"bindings": bindings}},
+            ensure_ascii=False,
+            indent=1,
+        )
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame of native Python values (needs the ``pandas`` extra)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            from .errors import UsageError
+
+            raise UsageError("to_dataframe needs pandas: pip install 'kzby-kg[pandas]'") from exc
+        data = [
+            [
+                None if v is None else (v.toPython() if isinstance(v, Literal) else str(v))
+                for v in row
+            ]
+            for row in self.rows
+        ]
+        return pd.DataFrame(data, columns=self.variables)
