@@ -9,6 +9,7 @@ SQL_PORT="${KZBY_KG_VIRTUOSO_SQL_PORT:-11111}"
 STATE="${TMPDIR:-/tmp}/kzby-kg-virtuoso"
 
 start() {
+    stop
     command -v virtuoso-t >/dev/null || { echo "virtuoso-t not found: apt-get install virtuoso-opensource" >&2; exit 1; }
     rm -rf "$STATE" && mkdir -p "$STATE/db"
     local ini=/etc/virtuoso-opensource-7/virtuoso.ini
@@ -17,7 +18,8 @@ start() {
         -e "s|^ServerPort[[:space:]]*=[[:space:]]*8890$|ServerPort = 127.0.0.1:$HTTP_PORT|" \
         -e "s|^DirsAllowed.*|DirsAllowed = ., /usr/share/virtuoso-opensource-7/vad, $STATE|" \
         "$ini" > "$STATE/virtuoso.ini"
-    (cd "$STATE" && nohup virtuoso-t +configfile "$STATE/virtuoso.ini" +foreground > "$STATE/stdout.log" 2>&1 &
+    (cd "$STATE"
+     nohup virtuoso-t +configfile "$STATE/virtuoso.ini" +foreground > "$STATE/stdout.log" 2>&1 &
      echo $! > "$STATE/pid")
     for _ in $(seq 1 60); do
         if curl -fsS "http://127.0.0.1:$HTTP_PORT/sparql?query=ASK%7B%7D" >/dev/null 2>&1; then
@@ -36,7 +38,10 @@ start() {
 
 stop() {
     if [ -f "$STATE/pid" ]; then
-        kill "$(cat "$STATE/pid")" 2>/dev/null || true
+        local pid
+        pid="$(cat "$STATE/pid")"
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
         rm -f "$STATE/pid"
     fi
 }

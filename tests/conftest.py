@@ -31,7 +31,7 @@ def report(graph: Graph, paths: ProjectPaths) -> Report:
     return validate(graph, paths.shapes)
 
 
-# ---------------------------------------------------------------- backends, written once, run per store
+# ------------------------------------------------ backends: tests written once, run per store
 
 VIRTUOSO_GRAPH = "urn:kzby-kg:test:graph"
 

@@ -66,3 +66,84 @@ def test_bad_format_is_a_usage_error() -> None:
     result = run("export", "--format", "xml")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_queries_lists_at_least_25_with_parameters() -> None:
+    result = run("queries")
+    assert result.returncode == 0
+    names = [line for line in result.stdout.splitlines() if line and not line.startswith(" ")]
+    assert len(names) >= 25
+    assert "reference (integer) = 4" in result.stdout
+
+
+def test_query_csv_and_bad_parameter() -> None:
+    ok = run("query", "trade-balance", "--format", "csv")
+    assert ok.returncode == 0
+    assert ok.stdout.splitlines()[0] == "year,export,import,balance,unit"
+    assert "2020,105.1,138.0,-32.9," in ok.stdout
+    bad = run("query", "facts-citing-reference", "-p", "reference=four")
+    assert bad.returncode == 2
+    assert "parameter 'reference'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_query_on_oxigraph_in_kazakh() -> None:
+    result = run(
+        "query",
+        "place-name-on-date",
+        "-p",
+        "date=2020-06-01",
+        "--store",
+        "oxigraph",
+        "--lang",
+        "kk",
+    )
+    assert result.returncode == 0
+    assert "Нұр-Сұлтан" in result.stdout
+
+
+def test_sparql_ask_file_and_update(tmp_path: Path) -> None:
+    assert run("sparql", "ASK { ?s ?p ?o }").stdout.strip() == "true"
+    query = tmp_path / "q.rq"
+    query.write_text(
+        "SELECT ?l WHERE { <https://w3id.org/kzby-kg/id/gomel> rdfs:label ?l }".replace(
+            "rdfs:", "<http://www.w3.org/2000/01/rdf-schema#>"
+        ).replace("#>label", "#label>")
+    )
+    assert "Gomel" in run("sparql", "-f", str(query)).stdout
+    refused = run("sparql", "DROP ALL ")
+    assert refused.returncode == 2 and "Update" in refused.stderr
+
+
+def test_query_and_push_on_virtuoso() -> None:
+    from .conftest import require_virtuoso
+
+    settings = require_virtuoso()
+    pushed = run(
+        "push",
+        "--endpoint",
+        settings["url"],
+        "--graph",
+        "urn:kzby-kg:test:cli",
+        "--update-url",
+        settings["update_url"],
+        "--gsp-url",
+        settings["gsp_url"],
+        "--user",
+        settings["user"],
+        "--password",
+        settings["password"],
+    )
+    assert pushed.returncode == 0, pushed.stderr
+    assert "pushed" in pushed.stdout
+    answer = run(
+        "query",
+        "diplomatic-relations",
+        "--endpoint",
+        settings["url"],
+        "--default-graph",
+        "urn:kzby-kg:test:cli",
+        "--format",
+        "csv",
+    )
+    assert answer.returncode == 0, answer.stderr
+    assert "1992-09-16" in answer.stdout

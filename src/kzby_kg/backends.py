@@ -19,6 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
+from .catalogue import parameter_name
 from .errors import EndpointError, QueryError, UsageError
 from .namespaces import bind_prefixes
 from .results import QueryResult
@@ -78,8 +79,9 @@ def query_form(text: str) -> str:
     return match.group(1).upper()
 
 
-def _term_text(name: str, term: Identifier) -> str:
+def _term_text(variable: str, term: Identifier) -> str:
     """An rdflib term as SPARQL text, refusing anything that could change the query's shape."""
+    name = parameter_name(variable)
     if isinstance(term, URIRef):
         if re.search(r"[\s<>\"{}|^`\\]", str(term)):
             raise UsageError(f"parameter {name!r}: IRI contains characters SPARQL forbids")
@@ -88,8 +90,8 @@ def _term_text(name: str, term: Identifier) -> str:
         lexical = str(term)
         if "\\" in lexical or re.search(r"[\x00-\x1f]", lexical):
             raise UsageError(
-                f"parameter {name!r}: backslashes and control characters cannot be sent to a "
-                "remote endpoint safely"
+                f"parameter {name!r}: backslashes and control characters cannot be written into "
+                "a query for this backend; use the embedded store (--store memory)"
             )
         return term.n3()
     raise UsageError(f"parameter {name!r}: only IRIs and literals can be bound")

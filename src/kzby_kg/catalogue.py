@@ -24,7 +24,7 @@ from .errors import UsageError
 from .namespaces import PREFIXES
 from .paths import ProjectPaths, find_root
 
-__all__ = ["Parameter", "StoredQuery", "catalogue", "load_query", "parse_value"]
+__all__ = ["Parameter", "StoredQuery", "catalogue", "load_query", "parameter_name", "parse_value"]
 
 _PARAM = re.compile(r"\?(__?)([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)")
 _TYPES = {
@@ -119,8 +119,8 @@ def parse_value(param: Parameter, raw: Any) -> Identifier:
             prefix, _, local = text.partition(":")
             if prefix in PREFIXES and re.fullmatch(r"[A-Za-z0-9_.-]*", local):
                 text = str(PREFIXES[prefix]) + local
-        if not _IRI.match(text):
-            raise bad("an IRI or a known CURIE (like kzd:belarus)")
+        if not _IRI.match(text) or not text.startswith(("http://", "https://", "urn:")):
+            raise bad("an http(s) or urn IRI, or a CURIE with a known prefix (like kzd:belarus)")
         return URIRef(text)
     if param.kind == "integer":
         if not re.fullmatch(r"[+-]?\d{1,18}", text):
@@ -151,6 +151,19 @@ def parse_value(param: Parameter, raw: Any) -> Identifier:
     return Literal(text)
 
 
+def parameter_name(variable: str) -> str:
+    """The user-facing name of a parameter variable: ``_year_integer`` -> ``year``.
+
+    >>> parameter_name("__as_of_xsd_date")
+    'as_of'
+    """
+    rest = variable.lstrip("_")
+    for suffix in sorted(_TYPES, key=len, reverse=True):
+        if rest.endswith("_" + suffix):
+            return rest[: -len(suffix) - 1]
+    return rest
+
+
 def _parameters(text: str) -> list[Parameter]:
     found: dict[str, Parameter] = {}
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
@@ -158,12 +171,8 @@ def _parameters(text: str) -> list[Parameter]:
         variable = underscores + rest
         if variable in found:
             continue
-        kind = "string"
-        name = rest
-        for suffix, mapped in sorted(_TYPES.items(), key=lambda kv: -len(kv[0])):
-            if rest.endswith("_" + suffix):
-                kind, name = mapped, rest[: -len(suffix) - 1]
-                break
+        name = parameter_name(variable)
+        kind = _TYPES.get(rest[len(name) + 1 :], "string")
         found[variable] = Parameter(name, variable, kind, required=underscores == "_")
     return list(found.values())
 

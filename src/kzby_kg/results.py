@@ -64,6 +64,18 @@ def normalise(term: Identifier | None, graph: Graph | None = None) -> Any:
     return str(term)
 
 
+def _native(term: Identifier | None) -> Any:
+    """A Python value for a DataFrame cell. Years and months stay strings: turning "2016"
+    into 2016-01-01 would invent a precision the source never gave."""
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        if term.datatype in (XSD.gYear, XSD.gYearMonth):
+            return str(term)
+        return term.toPython()
+    return str(term)
+
+
 @dataclass
 class QueryResult:
     """The answer to one query: rows for SELECT, a boolean for ASK, a graph for CONSTRUCT."""
@@ -147,11 +159,5 @@ class QueryResult:
             from .errors import UsageError
 
             raise UsageError("to_dataframe needs pandas: pip install 'kzby-kg[pandas]'") from exc
-        data = [
-            [
-                None if v is None else (v.toPython() if isinstance(v, Literal) else str(v))
-                for v in row
-            ]
-            for row in self.rows
-        ]
+        data = [[_native(v) for v in row] for row in self.rows]
         return pd.DataFrame(data, columns=self.variables)
