@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from rdflib import Graph
@@ -66,7 +67,7 @@ def test_ill_typed_value_names_the_parameter(name: str, param: str, value: str) 
 def test_missing_and_unknown_parameters() -> None:
     stored = catalogue()["facts-citing-reference"]
     assert stored.bindings({})["_reference_integer"].toPython() == 4  # the header default
-    with pytest.raises(UsageError, match="no parameter 'ref'.*reference \\(integer"):
+    with pytest.raises(UsageError, match=r"no parameter 'ref'.*reference \(integer"):
         stored.bindings({"ref": 4})
 
 
@@ -139,10 +140,10 @@ def test_ask_construct_describe(backend: Backend) -> None:
 class _Script(BaseHTTPRequestHandler):
     """Answers by a script: a list of (status, headers, body, delay) popped per request."""
 
-    script: list[tuple[int, dict[str, str], bytes, float]] = []
+    script: ClassVar[list[tuple[int, dict[str, str], bytes, float]]] = []
     seen = 0
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server API
+    def do_POST(self) -> None:
         import time
 
         type(self).seen += 1
@@ -203,7 +204,7 @@ def test_partial_results_are_refused(fake_server: str) -> None:
 
 def test_timeout_is_an_endpoint_error(fake_server: str) -> None:
     _Script.script = [(200, JSON, RESULTS, 3.0)]
-    with pytest.raises(EndpointError, match="did not answer|cannot reach"):
+    with pytest.raises(EndpointError, match=r"did not answer|cannot reach"):
         EndpointBackend(fake_server, timeout=1).run("SELECT ?x WHERE { }")
 
 
@@ -240,5 +241,5 @@ def test_formats(graph: Graph, fmt: str) -> None:
 
 
 def test_unknown_stored_query_suggests() -> None:
-    with pytest.raises(UsageError, match="did you mean trade-balance"):
+    with pytest.raises(UsageError, match=r"did you mean trade-balance"):
         kzby_kg.stored_query("trade-balanse")
