@@ -104,8 +104,8 @@ def inline_bindings(text: str, bindings: dict[str, Identifier]) -> str:
     rdflib after the checks of :func:`_term_text`.
 
     >>> from rdflib import Literal
-    >>> inline_bindings("SELECT ?x WHERE { ?x ?p ?_y }", {"_y": Literal(3)})
-    'SELECT ?x WHERE { VALUES (?_y) { (3) } ?x ?p ?_y }'
+    >>> inline_bindings("SELECT ?x WHERE { ?x ?p ?_y }", {"_y": Literal("a")})
+    'SELECT ?x WHERE { VALUES (?_y) { ("a") } ?x ?p ?_y }'
     """
     if not bindings:
         return text
