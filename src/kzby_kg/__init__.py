@@ -22,9 +22,12 @@ from .errors import (
 )
 from .export import export, serialize
 from .loading import add_file, load
+from .networks import to_networkx
 from .push import push
 from .querying import open_backend, query, sparql, stored_query
 from .results import QueryResult
+from .timeline import timeline
+from .traversal import centrality, neighbours, shortest_paths
 from .validation import Report, Result, validate
 
 __all__ = [
@@ -49,16 +52,21 @@ __all__ = [
     "add_file",
     "build",
     "catalogue",
+    "centrality",
     "describe",
     "export",
     "load",
+    "neighbours",
     "open_backend",
     "push",
     "query",
     "resolve",
     "serialize",
+    "shortest_paths",
     "sparql",
     "stored_query",
+    "timeline",
+    "to_networkx",
     "validate",
 ]
 __version__ = "0.1.0"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from .errors import KzbyError, UsageError
 
 if TYPE_CHECKING:
+    import networkx as nx
     from rdflib import Graph
 
     from .backends import Backend
@@ -53,12 +54,93 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from .export import export, serialize
     from .loading import load
+    from .network_io import NETWORK_FORMATS, network_bytes, write_network
+    from .networks import to_networkx
 
     graph = load(args.root)
+    if args.format in NETWORK_FORMATS:
+        net = to_networkx(graph, args.view, args.as_of)
+        if args.output:
+            print(f"wrote {write_network(net, args.format, Path(args.output))}", file=sys.stderr)
+        else:
+            sys.stdout.buffer.write(network_bytes(net, args.format))
+        return 0
+    if args.as_of or args.view != "entities":
+        raise UsageError("--view and --as-of apply to graphml, gexf and nodelink only")
     if args.output:
         print(f"wrote {export(graph, args.format, Path(args.output))}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(serialize(graph, args.format))
+    return 0
+
+
+def _network(args: argparse.Namespace) -> tuple[Graph, nx.MultiDiGraph]:
+    from .loading import load
+    from .networks import to_networkx
+
+    graph = load(args.root)
+    return graph, to_networkx(graph, args.view, args.as_of)
+
+
+def _node(graph: Graph, net: nx.MultiDiGraph, name: str) -> str:
+    from .describe import resolve
+    from .labels import curie
+
+    node = curie(graph, resolve(graph, name))
+    if node not in net:
+        raise UsageError(f"{name!r} ({node}) is not a node of the {net.graph['view']} view")
+    return node
+
+
+def _cmd_path(args: argparse.Namespace) -> int:
+    from .traversal import format_paths, shortest_paths
+
+    graph, net = _network(args)
+    paths = shortest_paths(net, _node(graph, net, args.a), _node(graph, net, args.b), args.limit)
+    print(format_paths(net, paths, args.lang))
+    return 0
+
+
+def _cmd_neighbours(args: argparse.Namespace) -> int:
+    from .traversal import neighbours
+
+    graph, net = _network(args)
+    for node, distance in neighbours(net, _node(graph, net, args.entity), args.depth).items():
+        data = net.nodes[node]
+        name = data.get("label_" + args.lang) or data.get("label")
+        print(f"{distance}  {name} ({node})  [{data.get('kind', '')}]")
+    return 0
+
+
+def _cmd_centrality(args: argparse.Namespace) -> int:
+    from .traversal import centrality
+
+    _, net = _network(args)
+    for node, score in centrality(net, args.measure, args.top):
+        data = net.nodes[node]
+        print(f"{score:.4f}  {data.get('label_' + args.lang) or data.get('label')} ({node})")
+    return 0
+
+
+def _cmd_timeline(args: argparse.Namespace) -> int:
+    from .describe import resolve
+    from .loading import load
+    from .timeline import timeline
+
+    graph = load(args.root)
+    entity = resolve(graph, args.entity) if args.entity else None
+    for entry in timeline(graph, entity, args.start, args.end, args.lang):
+        fact = entry.fact
+        print(f"{fact.when}  {fact.text} ({fact.node})")
+        print(f"    source: {'; '.join(fact.sources)}")
+    return 0
+
+
+def _cmd_draw(args: argparse.Namespace) -> int:
+    from .network_io import draw
+
+    _, net = _network(args)
+    print(f"wrote {draw(net, Path(args.output), lang=args.lang)}", file=sys.stderr)
     return 0
 
 
@@ -195,9 +277,54 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("export", parents=[common], help="write the graph (deterministic, atomic)")
-    p.add_argument("--format", default="turtle", choices=["turtle", "nt", "jsonld"])
+    p.add_argument(
+        "--format",
+        default="turtle",
+        choices=["turtle", "nt", "jsonld", "graphml", "gexf", "nodelink"],
+    )
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
+    p.add_argument(
+        "--view",
+        default="entities",
+        choices=["entities", "full"],
+        help="network view for graphml, gexf and nodelink",
+    )
+    p.add_argument("--as-of", help="network formats: keep what held on this date")
     p.set_defaults(func=_cmd_export)
+
+    network = argparse.ArgumentParser(add_help=False)
+    network.add_argument("--view", default="entities", choices=["entities", "full"])
+    network.add_argument("--as-of", help="keep the edges valid on this date (YYYY-MM-DD)")
+    network.add_argument("--lang", default="en", choices=LANGUAGES, help="language of labels")
+
+    p = sub.add_parser(
+        "path", parents=[common, network], help="shortest paths between two entities"
+    )
+    p.add_argument("a", help="an entity: label in any language, CURIE or IRI")
+    p.add_argument("b", help="another entity")
+    p.add_argument("--limit", type=int, default=5, help="how many shortest paths to show")
+    p.set_defaults(func=_cmd_path)
+
+    p = sub.add_parser("neighbours", parents=[common, network], help="entities near an entity")
+    p.add_argument("entity")
+    p.add_argument("--depth", type=int, default=1, help="hops (default 1)")
+    p.set_defaults(func=_cmd_neighbours)
+
+    p = sub.add_parser("centrality", parents=[common, network], help="the most central entities")
+    p.add_argument("--measure", default="degree", choices=["degree", "pagerank", "betweenness"])
+    p.add_argument("--top", type=int, default=10)
+    p.set_defaults(func=_cmd_centrality)
+
+    p = sub.add_parser("timeline", parents=[common], help="every dated fact in order, with sources")
+    p.add_argument("entity", nargs="?", help="only facts naming this entity")
+    p.add_argument("--from", dest="start", help="first year or date")
+    p.add_argument("--to", dest="end", help="last year or date")
+    p.add_argument("--lang", default="en", choices=LANGUAGES, help="language of labels")
+    p.set_defaults(func=_cmd_timeline)
+
+    p = sub.add_parser("draw", parents=[common, network], help="draw the network as PNG or SVG")
+    p.add_argument("-o", "--output", required=True, help="network.png or network.svg")
+    p.set_defaults(func=_cmd_draw)
 
     remote = argparse.ArgumentParser(add_help=False)
     remote.add_argument("--user", help="user name for the endpoint (HTTP digest or basic)")

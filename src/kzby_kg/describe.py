@@ -95,8 +95,10 @@ def _interval(graph: Graph, node: Node, lang: str) -> str:
     start = _instant(graph, graph.value(node, TIME.hasBeginning))
     end = _instant(graph, graph.value(node, TIME.hasEnd))
     inside = _instant(graph, graph.value(node, TIME.inside))
+    if start and not end:
+        return f"since {start}"
     if start or end:
-        return f"{start or '?'} to {end or ''}".rstrip()
+        return f"{start or '?'} to {end}"
     if inside:
         return f"in {inside}"
     lo, hi = graph.value(node, KZBY.notBefore), graph.value(node, KZBY.notAfter)
@@ -210,6 +212,7 @@ def _value_text(graph: Graph, value: Node, lang: str) -> str:
 
 
 def _fact(graph: Graph, node: URIRef, lang: str, is_fact: bool) -> Fact:
+    """A fact entry for ``node``: its class, text, time and sources (also used by the timeline)."""
     group = _group(graph, node, lang)
     return Fact(
         group=group if is_fact else f"linked {group}",
