@@ -255,6 +255,30 @@ def _cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .serving import Limits, make_server
+
+    limits = Limits(
+        timeout=args.timeout,
+        max_rows=args.max_rows,
+        max_query_length=args.max_query_length,
+        max_concurrent=args.max_concurrent,
+    )
+    server, pool = make_server(args.host, args.port, args.store, limits, args.root)
+    host, port = server.server_address[:2]
+    print(
+        f"serving on http://{host}:{port}/ (SPARQL at /sparql, stored queries at /api); "
+        f"read-only, {limits.timeout:g} s and {limits.max_rows} rows per query",
+        file=sys.stderr,
+    )
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        pool.close()
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -371,6 +395,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--update-url", help="SPARQL Update URL (default: the endpoint)")
     p.add_argument("--gsp-url", help="Graph Store Protocol URL; without it, SPARQL Update is used")
     p.set_defaults(func=_cmd_push, timeout=120.0)
+
+    p = sub.add_parser(
+        "serve", parents=[common], help="serve a read-only SPARQL endpoint and pages"
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--store", default="memory", choices=["memory", "oxigraph"])
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds per query (default 10)")
+    p.add_argument("--max-rows", type=int, default=10_000)
+    p.add_argument("--max-query-length", type=int, default=20_000)
+    p.add_argument("--max-concurrent", type=int, default=2, help="queries run at once")
+    p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser(
         "describe", parents=[common], help="every fact about an entity, with sources"

@@ -123,6 +123,52 @@ class QueryResult:
             writer.writerow(["" if v is None else str(v) for v in row])
         return buffer.getvalue()
 
+    def to_tsv(self) -> str:
+        """SPARQL 1.1 TSV: a ?-prefixed header, terms written as in Turtle."""
+        lines = ["\t".join("?" + v for v in self.variables)]
+        for row in self.rows:
+            lines.append("\t".join("" if v is None else v.n3() for v in row))
+        return "\n".join(lines) + "\n"
+
+    def to_xml(self) -> str:
+        """SPARQL Query Results XML."""
+        from xml.sax.saxutils import escape, quoteattr
+
+        out = [
+            '<?xml version="1.0"?>',
+            '<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+            "<head>",
+        ]
+        out += [f"<variable name={quoteattr(v)}/>" for v in self.variables]
+        out.append("</head>")
+        if self.form == "ASK":
+            out.append(f"<boolean>{'true' if self.boolean else 'false'}</boolean>")
+        else:
+            out.append("<results>")
+            for row in self.dicts():
+                out.append("<result>")
+                for name, value in row.items():
+                    if value is None:
+                        continue
+                    if isinstance(value, URIRef):
+                        term = f"<uri>{escape(str(value))}</uri>"
+                    elif isinstance(value, BNode):
+                        term = f"<bnode>{escape(str(value))}</bnode>"
+                    elif value.language:
+                        term = (
+                            f'<literal xml:lang="{value.language}">{escape(str(value))}</literal>'
+                        )
+                    elif value.datatype:
+                        datatype = quoteattr(str(value.datatype))
+                        term = f"<literal datatype={datatype}>{escape(str(value))}</literal>"
+                    else:
+                        term = f"<literal>{escape(str(value))}</literal>"
+                    out.append(f"<binding name={quoteattr(name)}>{term}</binding>")
+                out.append("</result>")
+            out.append("</results>")
+        out.append("</sparql>")
+        return "\n".join(out) + "\n"
+
     def to_json(self) -> str:
         """SPARQL 1.1 Query Results JSON."""
         if self.form == "ASK":
