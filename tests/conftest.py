@@ -50,13 +50,21 @@ def virtuoso_settings() -> dict[str, str] | None:
     }
 
 
+def skip_unless_required(message: str, variable: str) -> None:
+    """Skip locally with a message; fail where ``variable`` is 1 (CI), since there it must run."""
+    if os.environ.get(variable) == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def require_virtuoso() -> dict[str, str]:
     settings = virtuoso_settings()
     if settings is None:
-        message = "Virtuoso not configured: run `eval $(.ci/virtuoso.sh start)` to test against it"
-        if os.environ.get("KZBY_KG_REQUIRE_VIRTUOSO") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_unless_required(
+            "Virtuoso not configured: run `eval $(.ci/virtuoso.sh start)` to test against it",
+            "KZBY_KG_REQUIRE_VIRTUOSO",
+        )
+    assert settings is not None
     return settings
 
 

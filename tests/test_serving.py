@@ -6,7 +6,6 @@ All traffic goes to 127.0.0.1 only, and every loop is bounded in count and time.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import statistics
@@ -23,6 +22,8 @@ import pytest
 from rdflib import Graph
 
 from kzby_kg.serving import Limits, make_server
+
+from .conftest import skip_unless_required
 
 ARTEFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -431,10 +432,11 @@ def test_fifty_clients(tmp_path: Path) -> None:
 def browser() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        message = "Chromium not installed (apt-get install chromium) for the browser test"
-        if os.environ.get("KZBY_KG_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_unless_required(
+            "Chromium not installed (apt-get install chromium) for the browser test",
+            "KZBY_KG_REQUIRE_BROWSER",
+        )
+    assert path is not None
     return path
 
 

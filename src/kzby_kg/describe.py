@@ -18,11 +18,11 @@ from rdflib.term import Node
 from .errors import AmbiguousEntityError, UnknownEntityError
 from .labels import curie, label, labels_by_language
 from .namespaces import KZBY
+from .temporal import instant_value
 
-__all__ = ["Description", "Fact", "describe", "resolve", "when"]
+__all__ = ["Description", "Fact", "describe", "fact_entry", "resolve", "when"]
 
 _NAME_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, KZBY.abbreviation)
-_INSTANT_VALUES = (TIME.inXSDDate, TIME.inXSDgYearMonth, TIME.inXSDgYear)
 _SKIP_OUTGOING = {RDFS.label, SKOS.prefLabel, RDF.type}
 
 
@@ -81,20 +81,10 @@ def resolve(graph: Graph, name: str) -> URIRef:
     raise UnknownEntityError(name, suggestions[:5])
 
 
-def _instant(graph: Graph, node: Node | None) -> str | None:
-    if node is None:
-        return None
-    for prop in _INSTANT_VALUES:
-        value = graph.value(node, prop)
-        if value is not None:
-            return str(value)
-    return None
-
-
 def _interval(graph: Graph, node: Node, lang: str) -> str:
-    start = _instant(graph, graph.value(node, TIME.hasBeginning))
-    end = _instant(graph, graph.value(node, TIME.hasEnd))
-    inside = _instant(graph, graph.value(node, TIME.inside))
+    start = instant_value(graph, graph.value(node, TIME.hasBeginning))
+    end = instant_value(graph, graph.value(node, TIME.hasEnd))
+    inside = instant_value(graph, graph.value(node, TIME.inside))
     if start and not end:
         return f"since {start}"
     if start or end:
@@ -211,7 +201,7 @@ def _value_text(graph: Graph, value: Node, lang: str) -> str:
     return f"{label(graph, value, lang)} ({curie(graph, value)})"
 
 
-def _fact(graph: Graph, node: URIRef, lang: str, is_fact: bool) -> Fact:
+def fact_entry(graph: Graph, node: URIRef, lang: str, is_fact: bool) -> Fact:
     """A fact entry for ``node``: its class, text, time and sources (also used by the timeline)."""
     group = _group(graph, node, lang)
     return Fact(
@@ -263,6 +253,6 @@ def describe(graph: Graph, entity: URIRef, lang: str = "en") -> Description:
         if node in pointed_at and not is_fact:
             continue
         seen.add(node)
-        description.facts.append(_fact(graph, node, lang, is_fact))
+        description.facts.append(fact_entry(graph, node, lang, is_fact))
     description.facts.sort(key=lambda f: (f.group, _year(f.when), f.when, f.text))
     return description

@@ -29,6 +29,7 @@ from rdflib.term import Node
 from .errors import UsageError
 from .labels import curie, label, labels_by_language
 from .namespaces import KZBY
+from .temporal import instant_value
 
 __all__ = ["LANGUAGES", "VIEWS", "Edge", "entity_nodes", "to_networkx", "valid_on"]
 
@@ -41,7 +42,6 @@ _ENTITY_ROOTS = (
     KZBY.Place,
     KZBY.InternationalInstrument,
 )
-_INSTANTS = (TIME.inXSDDate, TIME.inXSDgYearMonth, TIME.inXSDgYear)
 
 
 # ---------------------------------------------------------------- time
@@ -78,23 +78,13 @@ def valid_on(attrs: dict[str, Any], day: str) -> bool:
     return True
 
 
-def _instant(graph: Graph, node: Node | None) -> str | None:
-    if node is None:
-        return None
-    for prop in _INSTANTS:
-        value = graph.value(node, prop)
-        if value is not None:
-            return str(value)
-    return None
-
-
 def _interval(graph: Graph, interval: Node | None) -> tuple[str | None, str | None]:
     """(start, end) of an interval; vague intervals give their certain bounds."""
     if interval is None:
         return None, None
-    start = _instant(graph, graph.value(interval, TIME.hasBeginning))
-    end = _instant(graph, graph.value(interval, TIME.hasEnd))
-    inside = _instant(graph, graph.value(interval, TIME.inside))
+    start = instant_value(graph, graph.value(interval, TIME.hasBeginning))
+    end = instant_value(graph, graph.value(interval, TIME.hasEnd))
+    inside = instant_value(graph, graph.value(interval, TIME.inside))
     lo, hi = graph.value(interval, KZBY.notBefore), graph.value(interval, KZBY.notAfter)
     return start or inside or (str(lo) if lo else None), end or (str(hi) if hi else None)
 

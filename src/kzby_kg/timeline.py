@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
 
-from .describe import Fact, _fact, when
+from .describe import Fact, fact_entry, when
 from .errors import UsageError
 
 __all__ = ["TimelineEntry", "timeline"]
@@ -60,6 +60,6 @@ def timeline(
             continue
         if end and key[: len(end)] > end[: len(key)]:
             continue
-        entries.append(TimelineEntry(key, _fact(graph, fact, lang, True)))
+        entries.append(TimelineEntry(key, fact_entry(graph, fact, lang, True)))
     entries.sort(key=lambda e: (e.sort_key, e.fact.node))
     return entries
