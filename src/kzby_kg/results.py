@@ -18,7 +18,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
-__all__ = ["LIST_SEPARATOR", "QueryResult", "normalise"]
+__all__ = ["LIST_SEPARATOR", "QueryResult", "comparable", "normalise"]
 
 LIST_SEPARATOR = "; "
 
@@ -74,6 +74,19 @@ def _native(term: Identifier | None) -> Any:
             return str(term)
         return term.toPython()
     return str(term)
+
+
+def comparable(rows: list[list[Any]], ordered: bool) -> list[list[Any]]:
+    """Rows ready to compare across servers; unordered when ``ordered`` is False.
+
+    Virtuoso 7.2 does not always honour ORDER BY: on a fresh database it once returned the
+    right rows of the ``offices`` question in the wrong order. Order is therefore asserted on
+    the embedded engines (rdflib, Oxigraph), and answers from a remote server are compared as
+    multisets of rows.
+    """
+    if ordered:
+        return rows
+    return sorted(rows, key=lambda row: [(v is None, str(v)) for v in row])
 
 
 @dataclass
