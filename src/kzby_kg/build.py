@@ -12,7 +12,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, RDFS
 
-from .export import FORMATS, serialize, write_atomic
+from .export import FORMATS, serialize_all, write_atomic
 from .labels import label
 from .loading import load
 from .paths import ProjectPaths, find_root
@@ -68,10 +68,8 @@ def build(
     if report.conforms:
         target = out_dir or paths.dist
         # Serialize everything before writing anything, so a failure leaves dist/ as it was.
-        payloads = {
-            target / f"kzby-kg{suffix}": serialize(graph, fmt)
-            for fmt, (_, suffix) in FORMATS.items()
-        }
+        data = serialize_all(graph, list(FORMATS))
+        payloads = {target / f"kzby-kg{FORMATS[fmt][1]}": data[fmt] for fmt in FORMATS}
         for path, data in payloads.items():
             write_atomic(path, data)
             result.outputs.append(path)

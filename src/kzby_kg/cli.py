@@ -428,6 +428,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kzby-kg: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("KZBY_KG_DEBUG") == "1":
+            raise
+        print(
+            f"kzby-kg: internal error: {type(exc).__name__}: {exc} "
+            "(set KZBY_KG_DEBUG=1 for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 70
 
 
 if __name__ == "__main__":  # pragma: no cover

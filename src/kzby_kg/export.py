@@ -20,7 +20,7 @@ from rdflib.compare import to_canonical_graph
 from .errors import ExportError, UsageError
 from .namespaces import PREFIXES, bind_prefixes
 
-__all__ = ["FORMATS", "export", "serialize", "write_atomic"]
+__all__ = ["FORMATS", "export", "serialize", "serialize_all", "write_atomic"]
 
 #: format name -> (rdflib serializer, file suffix)
 FORMATS: dict[str, tuple[str, str]] = {
@@ -49,6 +49,17 @@ def _sorted_json(value: Any) -> Any:
     return value
 
 
+def serialize_all(graph: Graph, formats: list[str] | tuple[str, ...]) -> dict[str, bytes]:
+    """Several formats of one graph, canonicalised once (the costly step)."""
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise UsageError(
+                f"--format: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"
+            )
+    ordered = _canonical(graph)
+    return {fmt: _serialize_ordered(ordered, fmt) for fmt in formats}
+
+
 def serialize(graph: Graph, fmt: str) -> bytes:
     """The graph's bytes in ``fmt`` (turtle, nt or jsonld), the same for the same graph.
 
@@ -59,9 +70,10 @@ def serialize(graph: Graph, fmt: str) -> bytes:
 
     :raises UsageError: for an unknown format.
     """
-    if fmt not in FORMATS:
-        raise UsageError(f"--format: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    ordered = _canonical(graph)
+    return serialize_all(graph, [fmt])[fmt]
+
+
+def _serialize_ordered(ordered: Graph, fmt: str) -> bytes:
     if fmt == "nt":
         text = ordered.serialize(format="nt")
         lines = sorted(line for line in text.splitlines() if line.strip())
