@@ -526,11 +526,11 @@ def make_server(
     """A ready server (call serve_forever) and its worker pool (close it when done)."""
     from .loading import load
 
+    if store not in ("memory", "oxigraph"):
+        raise UsageError(f"--store: unknown store {store!r}; choose memory or oxigraph")
     limits = limits or Limits()
     graph = load(root)
     backend: Backend = OxigraphBackend(graph) if store == "oxigraph" else RdflibBackend(graph)
-    if store not in ("memory", "oxigraph"):
-        raise UsageError(f"--store: unknown store {store!r}; choose memory or oxigraph")
     pool = QueryPool(backend, limits)
     handler = type("Handler", (_Handler,), {"app": _App(graph, pool, catalogue(root))})
     server = _Server((host, port), handler)
