@@ -9,7 +9,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
-from rdflib import Graph
 
 import kzby_kg
 from kzby_kg.backends import Backend, EndpointBackend, inline_bindings, query_form
@@ -227,9 +226,12 @@ def test_python_api_and_dataframe() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json", "markdown"])
-def test_formats(graph: Graph, fmt: str) -> None:
-    result = kzby_kg.query("commission-meetings", since=2000)
-    text = render(result, fmt, graph=graph, lang="ru")
+def test_formats(backend: Backend, fmt: str) -> None:
+    from kzby_kg.formatting import fetch_labels
+
+    stored = catalogue()["commission-meetings"]
+    result = backend.run(stored.text, stored.bindings({"since": 2000}))
+    text = render(result, fmt, labels=fetch_labels(backend, result, "ru"), lang="ru")
     assert text.strip()
     if fmt == "json":
         assert len(json.loads(text)["results"]["bindings"]) == 2

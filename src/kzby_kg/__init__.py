@@ -1,72 +1,72 @@
 """kzby-kg: a cited knowledge graph of Kazakhstan-Belarus relations inside the EAEU.
 
+Names are imported on first use (PEP 562), so that a command pays only for what it needs:
+``import kzby_kg`` does not import pyshacl, networkx or matplotlib.
+
 >>> import kzby_kg
 >>> graph = kzby_kg.load()
 >>> kzby_kg.validate(graph).conforms
 True
 """
 
-from .backends import Backend, EndpointBackend, OxigraphBackend, RdflibBackend
-from .build import BuildResult, build
-from .catalogue import StoredQuery, catalogue
-from .describe import Description, describe, resolve
-from .errors import (
-    AmbiguousEntityError,
-    EndpointError,
-    ExportError,
-    KzbyError,
-    LoadError,
-    QueryError,
-    UnknownEntityError,
-    UsageError,
-)
-from .export import export, serialize
-from .loading import add_file, load
-from .networks import to_networkx
-from .push import push
-from .querying import open_backend, query, sparql, stored_query
-from .results import QueryResult
-from .timeline import timeline
-from .traversal import centrality, neighbours, shortest_paths
-from .validation import Report, Result, validate
+from __future__ import annotations
 
-__all__ = [
-    "AmbiguousEntityError",
-    "Backend",
-    "BuildResult",
-    "Description",
-    "EndpointBackend",
-    "EndpointError",
-    "ExportError",
-    "KzbyError",
-    "LoadError",
-    "OxigraphBackend",
-    "QueryError",
-    "QueryResult",
-    "RdflibBackend",
-    "Report",
-    "Result",
-    "StoredQuery",
-    "UnknownEntityError",
-    "UsageError",
-    "add_file",
-    "build",
-    "catalogue",
-    "centrality",
-    "describe",
-    "export",
-    "load",
-    "neighbours",
-    "open_backend",
-    "push",
-    "query",
-    "resolve",
-    "serialize",
-    "shortest_paths",
-    "sparql",
-    "stored_query",
-    "timeline",
-    "to_networkx",
-    "validate",
-]
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "Backend": "backends",
+    "EndpointBackend": "backends",
+    "OxigraphBackend": "backends",
+    "RdflibBackend": "backends",
+    "BuildResult": "build",
+    "build": "build",
+    "StoredQuery": "catalogue",
+    "catalogue": "catalogue",
+    "Description": "describe",
+    "describe": "describe",
+    "resolve": "describe",
+    "AmbiguousEntityError": "errors",
+    "EndpointError": "errors",
+    "ExportError": "errors",
+    "KzbyError": "errors",
+    "LoadError": "errors",
+    "QueryError": "errors",
+    "UnknownEntityError": "errors",
+    "UsageError": "errors",
+    "export": "export",
+    "serialize": "export",
+    "add_file": "loading",
+    "load": "loading",
+    "to_networkx": "networks",
+    "push": "push",
+    "open_backend": "querying",
+    "query": "querying",
+    "sparql": "querying",
+    "stored_query": "querying",
+    "QueryResult": "results",
+    "timeline": "timeline",
+    "centrality": "traversal",
+    "neighbours": "traversal",
+    "shortest_paths": "traversal",
+    "Report": "validation",
+    "Result": "validation",
+    "validate": "validation",
+}
+
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that holds ``name`` the first time it is asked for."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kzby_kg' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

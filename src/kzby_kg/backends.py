@@ -175,12 +175,17 @@ class OxigraphBackend(Backend):
 
     name = "oxigraph"
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph | None = None, *, store: Any = None) -> None:
+        """From an rdflib graph (copied into a new in-memory store) or a ready pyoxigraph store."""
         import pyoxigraph as ox
 
+        if store is not None:
+            self.store = store
+            return
         self.store = ox.Store()
-        data = graph.serialize(format="nt", encoding="utf-8")
-        self.store.bulk_load(data, ox.RdfFormat.N_TRIPLES)
+        if graph is not None:
+            data = graph.serialize(format="nt", encoding="utf-8")
+            self.store.bulk_load(data, ox.RdfFormat.N_TRIPLES)
 
     def run(self, text: str, bindings: dict[str, Identifier] | None = None) -> QueryResult:
         form = query_form(text)

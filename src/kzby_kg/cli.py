@@ -153,13 +153,12 @@ def _cmd_describe(args: argparse.Namespace) -> int:
     return 0
 
 
-def _backend(args: argparse.Namespace, graph: Graph | None = None) -> Backend:
+def _backend(args: argparse.Namespace) -> Backend:
     from .querying import open_backend
 
     return open_backend(
         args.store,
         endpoint=args.endpoint,
-        graph=graph,
         root=args.root,
         user=args.user,
         password=args.password or os.environ.get("KZBY_KG_PASSWORD"),
@@ -167,13 +166,6 @@ def _backend(args: argparse.Namespace, graph: Graph | None = None) -> Backend:
         retries=args.retries,
         default_graph=args.default_graph,
     )
-
-
-def _labels_graph(args: argparse.Namespace) -> Graph:
-    """The local graph, for labels and for the embedded stores."""
-    from .loading import load
-
-    return load(args.root)
 
 
 def _params(pairs: list[str]) -> dict[str, str]:
@@ -202,10 +194,14 @@ def _cmd_queries(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_result(args: argparse.Namespace, result: QueryResult, graph: Graph) -> None:
-    from .formatting import render
+def _print_result(args: argparse.Namespace, result: QueryResult, backend: Backend) -> None:
+    """Print a result; tables and markdown get labels, asked of the same backend."""
+    from .formatting import fetch_labels, render
 
-    sys.stdout.write(render(result, args.format, graph=graph, lang=args.lang))
+    labels = (
+        fetch_labels(backend, result, args.lang) if args.format in ("table", "markdown") else {}
+    )
+    sys.stdout.write(render(result, args.format, labels=labels, lang=args.lang))
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
@@ -214,9 +210,8 @@ def _cmd_query(args: argparse.Namespace) -> int:
     stored = stored_query(args.name, args.root)
     values = _params(args.param)
     stored.bindings(values)  # refuse bad parameters before loading anything
-    graph = _labels_graph(args)
-    result = run_stored(stored, _backend(args, graph), values)
-    _print_result(args, result, graph)
+    backend = _backend(args)
+    _print_result(args, run_stored(stored, backend, values), backend)
     return 0
 
 
@@ -230,9 +225,8 @@ def _cmd_sparql(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"-f: cannot read {args.file}: {exc.strerror}") from exc
     query_form(text)  # refuse updates before loading anything
-    graph = _labels_graph(args)
-    result = _backend(args, graph).run(text)
-    _print_result(args, result, graph)
+    backend = _backend(args)
+    _print_result(args, backend.run(text), backend)
     return 0
 
 
@@ -358,9 +352,9 @@ def _parser() -> argparse.ArgumentParser:
     backend = argparse.ArgumentParser(add_help=False, parents=[remote])
     backend.add_argument(
         "--store",
-        default="memory",
+        default="oxigraph",
         choices=["memory", "oxigraph"],
-        help="embedded store (default: memory, rdflib)",
+        help="embedded store: oxigraph (default; cached, starts fast) or memory (rdflib)",
     )
     backend.add_argument("--endpoint", help="run on this SPARQL 1.1 endpoint instead")
     backend.add_argument("--default-graph", help="default graph IRI on the endpoint")

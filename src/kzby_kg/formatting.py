@@ -4,31 +4,63 @@ formats keep full IRIs and lexical values."""
 
 from __future__ import annotations
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier
 
-from .errors import UsageError
-from .labels import curie, labels_by_language
-from .namespaces import bind_prefixes
+from .backends import Backend, inline_bindings
+from .errors import KzbyError, UsageError
+from .namespaces import PREFIXES, bind_prefixes
 from .results import QueryResult
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "fetch_labels", "render"]
+
+_LABELS_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?s ?label WHERE { ?s rdfs:label|skos:prefLabel ?label }"""
 
 FORMATS = ("table", "csv", "tsv", "json", "markdown")
 _MAX_WIDTH = 60
 
 
-def _cell(term: Identifier | None, graph: Graph | None, lang: str) -> str:
+def _compact(iri: str) -> str:
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(str(namespace)) and len(iri) > len(str(namespace)):
+            return f"{prefix}:{iri[len(str(namespace)) :]}"
+    return iri
+
+
+def fetch_labels(backend: Backend, result: QueryResult, lang: str) -> dict[URIRef, str]:
+    """Labels of the IRIs in a result, asked of the backend itself (one query), in ``lang``
+    where there is one, else English, else untagged. Missing labels are simply absent."""
+    iris = sorted({v for row in result.rows for v in row if isinstance(v, URIRef)}, key=str)
+    if not iris:
+        return {}
+    found: dict[URIRef, dict[str, str]] = {}
+    for start in range(0, len(iris), 200):
+        values = " ".join(f"<{iri}>" for iri in iris[start : start + 200])
+        text = _LABELS_QUERY.replace("WHERE {", f"WHERE {{ VALUES ?s {{ {values} }}", 1)
+        try:
+            answer = backend.run(inline_bindings(text, {}))
+        except KzbyError:
+            return {}
+        for subject, value in answer.rows:
+            if isinstance(subject, URIRef) and isinstance(value, Literal):
+                found.setdefault(subject, {}).setdefault(value.language or "", str(value))
+    chosen = {}
+    for iri, by_lang in found.items():
+        for key in (lang, "en", ""):
+            if key in by_lang:
+                chosen[iri] = by_lang[key]
+                break
+    return chosen
+
+
+def _cell(term: Identifier | None, labels: dict[URIRef, str], lang: str) -> str:
     if term is None:
         return ""
     if isinstance(term, URIRef):
-        if graph is not None:
-            labels = labels_by_language(graph, term)
-            for key in (lang, "en", ""):
-                if key in labels:
-                    return labels[key]
-            return curie(graph, term)
-        return str(term)
+        return labels.get(term) or _compact(str(term))
     if isinstance(term, BNode):
         return f"_:{term}"
     if isinstance(term, Literal) and term.language and term.language != lang:
@@ -41,8 +73,8 @@ def _clip(text: str) -> str:
     return text if len(text) <= _MAX_WIDTH else text[: _MAX_WIDTH - 1] + "…"
 
 
-def _table(result: QueryResult, graph: Graph | None, lang: str, markdown: bool) -> str:
-    cells = [[_clip(_cell(v, graph, lang)) for v in row] for row in result.rows]
+def _table(result: QueryResult, labels: dict[URIRef, str], lang: str, markdown: bool) -> str:
+    cells = [[_clip(_cell(v, labels, lang)) for v in row] for row in result.rows]
     header = result.variables
     if markdown:
 
@@ -63,11 +95,15 @@ def _table(result: QueryResult, graph: Graph | None, lang: str, markdown: bool) 
 
 
 def render(
-    result: QueryResult, fmt: str = "table", *, graph: Graph | None = None, lang: str = "en"
+    result: QueryResult,
+    fmt: str = "table",
+    *,
+    labels: dict[URIRef, str] | None = None,
+    lang: str = "en",
 ) -> str:
     """Text for a result; CONSTRUCT/DESCRIBE results are Turtle, ASK is true or false.
 
-    :param graph: where to look up labels (the local graph); without it IRIs are shown whole.
+    :param labels: labels for IRIs (see :func:`fetch_labels`); without one an IRI is a CURIE.
     :raises UsageError: for an unknown format.
     """
     if fmt not in FORMATS:
@@ -86,4 +122,4 @@ def render(
         return result.to_csv("\t")
     if fmt == "json":
         return result.to_json() + "\n"
-    return _table(result, graph, lang, markdown=fmt == "markdown")
+    return _table(result, labels or {}, lang, markdown=fmt == "markdown")

@@ -39,6 +39,9 @@ def open_backend(
 ) -> Backend:
     """The backend a user asked for: an endpoint URL wins; else the embedded store named.
 
+    ``oxigraph`` without a graph opens the cached store built from ontology/ and data/
+    (see :mod:`kzby_kg.cache`), so nothing is parsed when the files have not changed.
+
     :raises UsageError: for an unknown store.
     """
     if endpoint:
@@ -52,6 +55,11 @@ def open_backend(
         )
     if store not in STORES:
         raise UsageError(f"--store: unknown store {store!r}; choose one of {', '.join(STORES)}")
+    if store == "oxigraph" and graph is None:
+        from .cache import oxigraph_store
+
+        paths = root if isinstance(root, ProjectPaths) else find_root(root)
+        return OxigraphBackend(store=oxigraph_store(paths))
     data = graph if graph is not None else load(root)
     return RdflibBackend(data) if store == "memory" else OxigraphBackend(data)
 
