@@ -89,7 +89,41 @@ class _Server:
             raise
         return True
 
+    def _preauthorize(self, request: urllib.request.Request) -> None:
+        """Answer a digest challenge before sending the body.
+
+        urllib sends the whole body, gets 401, then sends it again; a server may close the
+        connection mid-body on the 401 (Virtuoso did, under load: "broken pipe"). A bodiless HEAD
+        fetches the challenge, so the body goes once, already authorised. Basic auth is sent
+        as is.
+        """
+        if not self.user:
+            return
+        probe = urllib.request.Request(request.full_url, method="HEAD")
+        try:
+            with urllib.request.urlopen(probe, timeout=self.timeout):
+                return  # no authentication asked for
+        except urllib.error.HTTPError as exc:
+            challenge = exc.headers.get("WWW-Authenticate", "") if exc.headers else ""
+        except (urllib.error.URLError, TimeoutError):
+            return  # the real request will report the failure
+        scheme, _, rest = challenge.partition(" ")
+        if scheme.lower() == "digest":
+            manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            manager.add_password(None, request.full_url, self.user, self.password or "")
+            handler = urllib.request.HTTPDigestAuthHandler(manager)
+            fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(rest))
+            header = handler.get_authorization(request, fields)
+            if header:
+                request.add_unredirected_header("Authorization", f"Digest {header}")
+        elif scheme.lower() == "basic":
+            import base64
+
+            token = base64.b64encode(f"{self.user}:{self.password or ''}".encode()).decode()
+            request.add_unredirected_header("Authorization", f"Basic {token}")
+
     def _send(self, request: urllib.request.Request, what: str) -> None:
+        self._preauthorize(request)
         opener = _opener(request.full_url, self.user, self.password)
         try:
             with opener.open(request, timeout=self.timeout) as response:

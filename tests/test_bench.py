@@ -1,0 +1,42 @@
+"""The benchmark's quick mode completes and writes its files (timings are not asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def test_generator_is_deterministic_and_conforms(paths: object) -> None:
+    from generate import generate
+
+    from kzby_kg.loading import load
+    from kzby_kg.validation import validate
+
+    text = generate(3000)
+    assert text == generate(3000) and text != generate(3000, seed=1)
+    graph = load()
+    graph.parse(data=text, format="turtle")
+    report = validate(graph)
+    assert report.conforms, [(r.focus_curie, r.path, r.message) for r in report.violations[:5]]
+
+
+def test_quick_run_writes_its_files(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    report = json.loads((tmp_path / "results.json").read_text())
+    (size,) = report["sizes"]
+    assert size["triples"] > 10_000
+    assert set(size["backends"]) >= {"rdflib", "oxigraph (project)", "pyoxigraph (raw)"}
+    assert len(size["backends"]["rdflib"]["queries"]) >= 25
+    assert "validate_pyshacl" in size["backends"]["rdflib"]
+    assert "| rdflib |" in (tmp_path / "RESULTS.md").read_text()
+    assert (tmp_path / "scaling.png").read_bytes()[:4] == b"\x89PNG"
