@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 
 from kzby_kg.backends import OxigraphBackend, RdflibBackend, inline_bindings  # noqa: E402
+from kzby_kg.cache import load_files  # noqa: E402
 from kzby_kg.catalogue import catalogue  # noqa: E402
 from kzby_kg.loading import add_file, load  # noqa: E402
 from kzby_kg.paths import find_root  # noqa: E402
@@ -88,12 +89,7 @@ def bench_size(
 
     # -- raw pyoxigraph and the project's Oxigraph backend share one loading path
     def ox_load() -> Any:
-        store = ox.Store()
-        for path in files:
-            store.bulk_load(
-                path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()
-            )
-        return store
+        return load_files(ox.Store(), files)
 
     store = ox_load()
     load_time = median_time(ox_load, runs)

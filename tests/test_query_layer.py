@@ -16,6 +16,8 @@ from kzby_kg.catalogue import catalogue
 from kzby_kg.errors import EndpointError, QueryError, UsageError
 from kzby_kg.formatting import render
 
+QUERIES = catalogue()  # read once: 32 files, parsed with their YAML headers
+
 HOSTILE_TEXT = [
     '"',
     "'",
@@ -30,7 +32,7 @@ HOSTILE_TEXT = [
 
 
 def run(backend: Backend, name: str, **params: object) -> list[dict[str, object]]:
-    stored = catalogue()[name]
+    stored = QUERIES[name]
     return backend.run(stored.text, stored.bindings(params)).dicts()
 
 
@@ -60,11 +62,11 @@ def test_hostile_text_gives_no_rows_or_a_clear_error(backend: Backend, value: st
 )
 def test_ill_typed_value_names_the_parameter(name: str, param: str, value: str) -> None:
     with pytest.raises(UsageError, match=f"parameter '{param}'"):
-        catalogue()[name].bindings({param: value})
+        QUERIES[name].bindings({param: value})
 
 
 def test_missing_and_unknown_parameters() -> None:
-    stored = catalogue()["facts-citing-reference"]
+    stored = QUERIES["facts-citing-reference"]
     assert stored.bindings({})["_reference_integer"].toPython() == 4  # the header default
     with pytest.raises(UsageError, match=r"no parameter 'ref'.*reference \(integer"):
         stored.bindings({"ref": 4})
@@ -84,10 +86,10 @@ def test_parameters_change_answers(backend: Backend) -> None:
 
 
 def test_inlined_values_keep_the_query_shape() -> None:
-    text = catalogue()["search-labels"].text
+    text = QUERIES["search-labels"].text
     with pytest.raises(UsageError):
-        inline_bindings(text, catalogue()["search-labels"].bindings({"text": "\\u0022"}))
-    safe = inline_bindings(text, catalogue()["search-labels"].bindings({"text": '"} #'}))
+        inline_bindings(text, QUERIES["search-labels"].bindings({"text": "\\u0022"}))
+    safe = inline_bindings(text, QUERIES["search-labels"].bindings({"text": '"} #'}))
     assert 'VALUES (?_text) { ("\\"} #") }' in safe
 
 
@@ -229,7 +231,7 @@ def test_python_api_and_dataframe() -> None:
 def test_formats(backend: Backend, fmt: str) -> None:
     from kzby_kg.formatting import fetch_labels
 
-    stored = catalogue()["commission-meetings"]
+    stored = QUERIES["commission-meetings"]
     result = backend.run(stored.text, stored.bindings({"since": 2000}))
     text = render(result, fmt, labels=fetch_labels(backend, result, "ru"), lang="ru")
     assert text.strip()

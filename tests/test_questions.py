@@ -18,6 +18,8 @@ from kzby_kg.backends import Backend
 from kzby_kg.catalogue import catalogue
 from kzby_kg.results import comparable
 
+QUERIES = catalogue()  # read once: 32 files, parsed with their YAML headers
+
 CASES: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "questions.yaml").read_text(encoding="utf-8")
 )
@@ -29,16 +31,16 @@ def _case_id(case: dict[str, Any]) -> str:
 
 
 def test_catalogue_has_at_least_25_questions() -> None:
-    assert len(catalogue()) >= 25
+    assert len(QUERIES) >= 25
 
 
 def test_every_stored_question_has_an_expected_answer() -> None:
     answered = {case["query"] for case in CASES}
-    assert set(catalogue()) == answered
+    assert set(QUERIES) == answered
 
 
 def test_every_question_has_grlc_header() -> None:
-    for query in catalogue().values():
+    for query in QUERIES.values():
         assert query.summary and query.description and query.tags, query.name
         assert query.form == "SELECT", query.name
         for name in query.defaults:
@@ -47,7 +49,7 @@ def test_every_question_has_grlc_header() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
 def test_question(case: dict[str, Any], backend: Backend, graph: Graph) -> None:
-    stored = catalogue()[case["query"]]
+    stored = QUERIES[case["query"]]
     result = backend.run(stored.text, stored.bindings(case["params"]))
     got = [[row.get(c) for c in case["columns"]] for row in result.values(graph)]
     ordered = backend.name != "endpoint"  # see kzby_kg.results.comparable

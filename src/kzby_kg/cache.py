@@ -17,7 +17,7 @@ from typing import Any
 from .errors import LoadError
 from .paths import ProjectPaths
 
-__all__ = ["cache_dir", "content_key", "oxigraph_store"]
+__all__ = ["cache_dir", "content_key", "load_files", "oxigraph_store"]
 
 _FORMAT_VERSION = "1"
 
@@ -39,11 +39,11 @@ def content_key(paths: ProjectPaths) -> str:
     return digest.hexdigest()[:32]
 
 
-def _build(paths: ProjectPaths, target: Path) -> None:
+def load_files(store: Any, files: list[Path]) -> Any:
+    """Bulk-load Turtle files into a pyoxigraph store, naming file, line and column on error."""
     import pyoxigraph as ox
 
-    store = ox.Store(str(target))
-    for path in [paths.ontology, *paths.data_files()]:
+    for path in files:
         try:
             store.bulk_load(
                 path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()
@@ -53,6 +53,13 @@ def _build(paths: ProjectPaths, target: Path) -> None:
 
             parse_turtle(path)  # raises LoadError with file, line and column
             raise LoadError(path, f"bad Turtle syntax: {exc}") from exc
+    return store
+
+
+def _build(paths: ProjectPaths, target: Path) -> None:
+    import pyoxigraph as ox
+
+    store = load_files(ox.Store(str(target)), [paths.ontology, *paths.data_files()])
     store.flush()
     del store
 

@@ -34,11 +34,16 @@ class PushResult:
     method: str
 
 
+def _passwords(url: str, user: str, password: str | None) -> urllib.request.HTTPPasswordMgr:
+    manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    manager.add_password(None, url, user, password or "")
+    return manager
+
+
 def _opener(url: str, user: str | None, password: str | None) -> urllib.request.OpenerDirector:
     handlers: list[urllib.request.BaseHandler] = []
     if user:
-        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        manager.add_password(None, url, user, password or "")
+        manager = _passwords(url, user, password)
         handlers += [
             urllib.request.HTTPDigestAuthHandler(manager),
             urllib.request.HTTPBasicAuthHandler(manager),
@@ -109,8 +114,7 @@ class _Server:
             return  # the real request will report the failure
         scheme, _, rest = challenge.partition(" ")
         if scheme.lower() == "digest":
-            manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            manager.add_password(None, request.full_url, self.user, self.password or "")
+            manager = _passwords(request.full_url, self.user, self.password)
             handler = urllib.request.HTTPDigestAuthHandler(manager)
             fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(rest))
             header = handler.get_authorization(request, fields)

@@ -14,7 +14,7 @@ from typing import Any
 from rdflib import Graph
 
 from .backends import Backend, EndpointBackend, OxigraphBackend, RdflibBackend
-from .catalogue import StoredQuery, catalogue
+from .catalogue import StoredQuery, catalogue, load_query
 from .errors import UsageError
 from .loading import load
 from .paths import ProjectPaths, find_root
@@ -69,7 +69,11 @@ def stored_query(name: str, root: str | Path | ProjectPaths | None = None) -> St
 
     :raises UsageError: naming close matches when there is no such query.
     """
-    queries = catalogue(root if isinstance(root, ProjectPaths) else find_root(root))
+    paths = root if isinstance(root, ProjectPaths) else find_root(root)
+    path = paths.root / "queries" / f"{name}.rq"
+    if "/" not in name and path.is_file():
+        return load_query(path)
+    queries = catalogue(paths)
     if name not in queries:
         import difflib
 
