@@ -9,7 +9,7 @@ import pytest
 from rdflib import Graph
 
 from kzby_kg.backends import Backend, EndpointBackend, OxigraphBackend, RdflibBackend
-from kzby_kg.loading import load
+from kzby_kg.loading import add_file, load
 from kzby_kg.paths import ProjectPaths, find_root
 from kzby_kg.validation import Report, validate
 
@@ -29,6 +29,15 @@ def graph(paths: ProjectPaths) -> Graph:
 @pytest.fixture(scope="session")
 def report(graph: Graph, paths: ProjectPaths) -> Report:
     return validate(graph, paths.shapes)
+
+
+@pytest.fixture(scope="session")
+def fixture_graph(paths: ProjectPaths) -> Graph:
+    """The real graph plus every invalid fixture (they use disjoint kzd:fx-* names)."""
+    graph = load(paths)
+    for path in sorted((FIXTURES / "invalid").glob("*.ttl")):
+        add_file(graph, path)
+    return graph
 
 
 # ------------------------------------------------ backends: tests written once, run per store

@@ -11,7 +11,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from kzby_kg.loading import add_file, load, parse_turtle
+from kzby_kg.loading import parse_turtle
 from kzby_kg.paths import ProjectPaths
 from kzby_kg.validation import Report, _results, shacl_report_graph
 
@@ -29,15 +29,6 @@ def expectations(path: Path) -> list[tuple[str, str, str | None]]:
             severity, focus, result_path = match.groups()
             found.append((severity, focus, None if result_path == "-" else result_path))
     return found
-
-
-@pytest.fixture(scope="module")
-def fixture_graph(paths: ProjectPaths) -> Graph:
-    """The real graph plus every invalid fixture (they use disjoint kzd:fx-* names)."""
-    graph = load(paths)
-    for path in INVALID:
-        add_file(graph, path)
-    return graph
 
 
 @pytest.fixture(scope="module")

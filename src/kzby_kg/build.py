@@ -16,7 +16,7 @@ from .export import FORMATS, serialize_all, write_atomic
 from .labels import label
 from .loading import load
 from .paths import ProjectPaths, find_root
-from .validation import Report, validate
+from .validation import Report, validate_graph
 
 __all__ = ["BuildResult", "build", "entity_counts"]
 
@@ -63,7 +63,7 @@ def build(
     """Load ontology and data, validate, and write dist/kzby-kg.{ttl,nt,jsonld} if it conforms."""
     paths = root if isinstance(root, ProjectPaths) else find_root(root)
     graph = load(paths)
-    report = validate(graph, paths.shapes)
+    report = validate_graph(graph, paths.shapes)
     result = BuildResult(len(graph), entity_counts(graph), report)
     if report.conforms:
         target = out_dir or paths.dist

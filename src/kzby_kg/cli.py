@@ -38,15 +38,15 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .loading import add_file, load
     from .paths import find_root
-    from .validation import validate
+    from .validation import validate_files
 
     paths = find_root(args.root)
-    graph = load(paths)
-    for extra in args.files:
-        add_file(graph, Path(extra))
-    report = validate(graph, paths.shapes)
+    files = [paths.ontology, *paths.data_files(), *(Path(f) for f in args.files)]
+    for path in files:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+    report = validate_files(files, paths.shapes, validator=args.validator, threshold=args.threshold)
     print(report.format(include_info=args.info))
     return 0 if report.conforms else 1
 
@@ -292,6 +292,19 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", parents=[common], help="print the SHACL report by label")
     p.add_argument("files", nargs="*", help="extra Turtle files to validate with the graph")
     p.add_argument("--info", action="store_true", help="also list Info results")
+    p.add_argument(
+        "--validator",
+        default="auto",
+        choices=("auto", "pyshacl", "sparql"),
+        help="pyshacl (the reference), sparql (shapes compiled to SPARQL on Oxigraph), or auto: "
+        "sparql from --threshold triples up (default)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=int,
+        default=20_000,
+        help="triples from which auto picks the compiled validator (default 20000)",
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("export", parents=[common], help="write the graph (deterministic, atomic)")

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyshacl import validate as shacl_validate
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
 from rdflib.plugins.sparql import prepareQuery
@@ -22,7 +21,16 @@ from .labels import curie, label
 from .loading import parse_turtle
 from .paths import ProjectPaths, find_root
 
-__all__ = ["Report", "Result", "load_shapes", "shacl_report_graph", "validate"]
+__all__ = [
+    "Report",
+    "Result",
+    "load_shapes",
+    "shacl_report_graph",
+    "sort_results",
+    "validate",
+    "validate_files",
+    "validate_graph",
+]
 
 _SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
@@ -39,6 +47,8 @@ class Result:
     value: str | None
     message: str
     shape: str
+    #: the value node itself, for callers that compare values rather than read them
+    value_node: Node | None = None
 
 
 @dataclass
@@ -115,7 +125,26 @@ def _one(graph: Graph, subject: Node, predicate: Node) -> Node | None:
     return next(iter(graph.objects(subject, predicate)), None)
 
 
-def _results(report: Graph, data: Graph) -> list[Result]:
+def sort_results(results: list[Result]) -> list[Result]:
+    """Violations first, then by focus label, path and message: the order readers scan in."""
+    return sorted(
+        results,
+        key=lambda r: (_SEVERITY_ORDER.get(r.severity, 3), r.focus_label, r.path or "", r.message),
+    )
+
+
+def _message(report: Graph, node: Node, shapes: Graph | None) -> str:
+    """The result's message. A SPARQL constraint's own message (with its values filled in) is
+    preferred over its shape's general one, which pyshacl adds beside it."""
+    messages = sorted(str(m) for m in report.objects(node, SH.resultMessage))
+    shape = _one(report, node, SH.sourceShape)
+    if len(messages) > 1 and shapes is not None and shape is not None:
+        general = {str(m) for m in shapes.objects(shape, SH.message)}
+        messages = [m for m in messages if m not in general] or messages
+    return messages[0] if messages else ""
+
+
+def _results(report: Graph, data: Graph, shapes: Graph | None = None) -> list[Result]:
     out = []
     for node in report.subjects(RDF.type, SH.ValidationResult):
         severity_node = _one(report, node, SH.resultSeverity)
@@ -123,7 +152,6 @@ def _results(report: Graph, data: Graph) -> list[Result]:
         focus = _one(report, node, SH.focusNode)
         path = _one(report, node, SH.resultPath)
         value = _one(report, node, SH.value)
-        message = _one(report, node, SH.resultMessage)
         shape = _one(report, node, SH.sourceShape)
         out.append(
             Result(
@@ -133,14 +161,12 @@ def _results(report: Graph, data: Graph) -> list[Result]:
                 focus_curie=curie(data, focus),
                 path=curie(data, path) if path is not None else None,
                 value=label(data, value) if value is not None else None,
-                message=str(message) if message is not None else "",
+                value_node=value,
+                message=_message(report, node, shapes),
                 shape=curie(data, shape) if shape is not None else "",
             )
         )
-    out.sort(
-        key=lambda r: (_SEVERITY_ORDER.get(r.severity, 3), r.focus_label, r.path or "", r.message)
-    )
-    return out
+    return sort_results(out)
 
 
 def load_shapes(paths: ProjectPaths | None = None) -> Graph:
@@ -158,6 +184,8 @@ def _shapes_graph(shapes: Graph | Path | None) -> Graph:
 
 def shacl_report_graph(data: Graph, shapes: Graph | Path | None = None) -> Graph:
     """Run pyshacl and return its raw report graph (for callers that need SHACL terms)."""
+    from pyshacl import validate as shacl_validate  # 0.2 s to import: only when it runs
+
     _, report_graph, _ = shacl_validate(
         _PreparedQueryGraph(data),
         shacl_graph=_shapes_graph(shapes),
@@ -176,4 +204,103 @@ def validate(data: Graph, shapes: Graph | Path | None = None) -> Report:
     :param shapes: a shapes graph or file; the project's ontology/shapes.ttl by default.
     :returns: every result, sorted by severity and focus label.
     """
-    return Report(_results(shacl_report_graph(data, shapes), data))
+    shapes_graph = _shapes_graph(shapes)
+    return Report(_results(shacl_report_graph(data, shapes_graph), data, shapes_graph))
+
+
+#: Above this many triples `kzby-kg validate` uses the compiled validator: pyshacl took 29 s
+#: at 14k triples and 729 s at 103k on the benchmark graph (bench/RESULTS.md).
+FAST_THRESHOLD = 20_000
+
+VALIDATORS = ("auto", "pyshacl", "sparql")
+
+
+def validate_files(
+    files: list[Path],
+    shapes: Graph | Path | None = None,
+    *,
+    validator: str = "auto",
+    threshold: int = FAST_THRESHOLD,
+) -> Report:
+    """Validate Turtle files with pyshacl or with the shapes compiled to SPARQL on Oxigraph.
+
+    ``auto`` loads the files into Oxigraph (fast), then keeps that store for graphs of at
+    least ``threshold`` triples, and parses them with rdflib for pyshacl below it. If the
+    shapes use SHACL the compiler does not translate, ``auto`` falls back to pyshacl and the
+    report says so; ``sparql`` raises instead.
+
+    :raises UsageError: for an unknown validator name.
+    """
+    import pyoxigraph as ox
+
+    from .cache import load_files
+    from .errors import UsageError
+
+    if validator not in VALIDATORS:
+        raise UsageError(
+            f"--validator: unknown validator {validator!r}; choose {', '.join(VALIDATORS)}"
+        )
+    shapes_graph = _shapes_graph(shapes)
+    if validator != "pyshacl":
+        store = load_files(ox.Store(), files)
+        if validator == "sparql" or len(store) >= threshold:
+            from .fast_validation import validate_store
+            from .shacl_sparql import UnsupportedShape
+
+            try:
+                return validate_store(store, shapes_graph)
+            except UnsupportedShape as exc:
+                if validator == "sparql":
+                    raise UsageError(f"--validator sparql: {exc}") from exc
+                fallback = f"pyshacl (the compiled validator cannot run these shapes: {exc})"
+                report = _pyshacl_files(files, shapes_graph)
+                report.validator = fallback
+                return report
+        del store
+    return _pyshacl_files(files, shapes_graph)
+
+
+def validate_graph(
+    graph: Graph,
+    shapes: Graph | Path | None = None,
+    *,
+    validator: str = "auto",
+    threshold: int = FAST_THRESHOLD,
+) -> Report:
+    """Like :func:`validate_files`, for a graph already in memory (what `build` holds)."""
+    from .errors import UsageError
+
+    if validator not in VALIDATORS:
+        raise UsageError(
+            f"--validator: unknown validator {validator!r}; choose {', '.join(VALIDATORS)}"
+        )
+    shapes_graph = _shapes_graph(shapes)
+    if validator == "pyshacl" or (validator == "auto" and len(graph) < threshold):
+        return validate(graph, shapes_graph)
+    import pyoxigraph as ox
+
+    from .fast_validation import validate_store
+    from .shacl_sparql import UnsupportedShape
+
+    store = ox.Store()
+    # ox.parse keeps blank-node labels, so results name the same nodes as the rdflib graph
+    store.extend(ox.parse(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES))
+    try:
+        return validate_store(store, shapes_graph)
+    except UnsupportedShape as exc:
+        if validator == "sparql":
+            raise UsageError(f"--validator sparql: {exc}") from exc
+        report = validate(graph, shapes_graph)
+        report.validator = f"pyshacl (the compiled validator cannot run these shapes: {exc})"
+        return report
+
+
+def _pyshacl_files(files: list[Path], shapes: Graph) -> Report:
+    from .loading import add_file
+    from .namespaces import bind_prefixes
+
+    graph = bind_prefixes(Graph())
+    for path in files:
+        add_file(graph, path)
+    bind_prefixes(graph)
+    return validate(graph, shapes)
