@@ -22,7 +22,7 @@ from rdflib.term import Identifier
 from .catalogue import parameter_name
 from .errors import EndpointError, QueryError, UsageError
 from .namespaces import bind_prefixes
-from .results import QueryResult
+from .results import LazyRows, QueryResult
 
 __all__ = [
     "Backend",
@@ -170,6 +170,51 @@ def _from_ox(term: Any) -> Identifier | None:
     return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
 
 
+def _cell_from_ox(solution: Any, index: int) -> Identifier | None:
+    return _from_ox(solution[index])
+
+
+_XSD_STRING = str(XSD.string)
+
+
+class OxigraphRows(LazyRows):
+    """Oxigraph solutions, converted to rdflib terms only when a row is read."""
+
+    __slots__ = ()
+
+    def json_bindings(self, variables: list[str]) -> list[dict[str, dict[str, str]]]:
+        """SPARQL JSON straight from Oxigraph's terms: no rdflib object is made."""
+        import pyoxigraph as ox
+
+        out = []
+        for solution in self.raw:
+            binding = {}
+            for index, name in enumerate(variables):
+                term = solution[index]
+                if term is None:
+                    continue
+                if isinstance(term, ox.NamedNode):
+                    binding[name] = {"type": "uri", "value": term.value}
+                elif isinstance(term, ox.BlankNode):
+                    binding[name] = {"type": "bnode", "value": term.value}
+                elif term.language:
+                    binding[name] = {
+                        "type": "literal",
+                        "value": term.value,
+                        "xml:lang": term.language,
+                    }
+                elif term.datatype.value == _XSD_STRING:
+                    binding[name] = {"type": "literal", "value": term.value}
+                else:
+                    binding[name] = {
+                        "type": "literal",
+                        "value": term.value,
+                        "datatype": term.datatype.value,
+                    }
+            out.append(binding)
+        return out
+
+
 class OxigraphBackend(Backend):
     """pyoxigraph's in-memory store: the same data, a much faster engine."""
 
@@ -205,7 +250,7 @@ class OxigraphBackend(Backend):
                 graph.add((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)))  # type: ignore[arg-type]
             return QueryResult(form, graph=graph, backend=self.name)
         variables = [v.value for v in result.variables]
-        rows = [tuple(_from_ox(solution[v]) for v in result.variables) for solution in result]
+        rows = OxigraphRows(list(result), len(variables), _cell_from_ox)
         return QueryResult(form, variables, rows, backend=self.name)
 
 

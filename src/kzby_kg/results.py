@@ -10,15 +10,93 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
-__all__ = ["LIST_SEPARATOR", "QueryResult", "comparable", "normalise"]
+__all__ = ["LIST_SEPARATOR", "LazyRows", "QueryResult", "comparable", "normalise"]
+
+Row = tuple[Identifier | None, ...]
+
+
+class LazyRows(Sequence[Row]):
+    """Rows kept in the engine's own terms and turned into rdflib terms only when read.
+
+    Why: on Oxigraph, converting every cell of a 40k-row answer to rdflib costs more than the
+    query itself. Counting rows, checking limits and writing SPARQL JSON (see
+    :meth:`QueryResult.to_json`) need no conversion at all. Pickling (to send an answer from a
+    worker process) converts once and sends a plain list.
+    """
+
+    __slots__ = ("_convert", "raw", "width")
+
+    def __init__(self, raw: list[Any], width: int, convert: Callable[[Any, int], Any]) -> None:
+        self.raw = raw
+        self.width = width
+        self._convert = convert
+
+    def _row(self, item: Any) -> Row:
+        return tuple(self._convert(item, i) for i in range(self.width))
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return [self._row(item) for item in self.raw[index]]
+        return self._row(self.raw[index])
+
+    def __iter__(self) -> Iterator[Row]:
+        for item in self.raw:
+            yield self._row(item)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LazyRows({len(self)} rows)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (list, (list(self),))
+
+    def json_bindings(self, variables: list[str]) -> list[dict[str, dict[str, str]]]:
+        """SPARQL JSON bindings; a subclass that knows its engine's terms skips rdflib."""
+        return [json_bindings(variables, row) for row in self]
+
+
+def json_term(value: Identifier) -> dict[str, str]:
+    """One RDF term as SPARQL 1.1 Query Results JSON."""
+    if isinstance(value, URIRef):
+        return {"type": "uri", "value": str(value)}
+    if isinstance(value, BNode):
+        return {"type": "bnode", "value": str(value)}
+    item = {"type": "literal", "value": str(value)}
+    if isinstance(value, Literal) and value.language:
+        item["xml:lang"] = value.language
+    elif isinstance(value, Literal) and value.datatype:
+        item["datatype"] = str(value.datatype)
+    return item
+
+
+def json_bindings(variables: list[str], row: Row) -> dict[str, dict[str, str]]:
+    """One row as a SPARQL JSON binding; unbound variables are left out."""
+    return {name: json_term(v) for name, v in zip(variables, row, strict=True) if v is not None}
+
 
 LIST_SEPARATOR = "; "
 
@@ -95,7 +173,7 @@ class QueryResult:
 
     form: str
     variables: list[str] = field(default_factory=list)
-    rows: list[tuple[Identifier | None, ...]] = field(default_factory=list)
+    rows: Sequence[Row] = field(default_factory=list)
     boolean: bool | None = None
     graph: Graph | None = None
     backend: str = ""
@@ -186,24 +264,10 @@ class QueryResult:
         """SPARQL 1.1 Query Results JSON."""
         if self.form == "ASK":
             return json.dumps({"head": {}, "boolean": bool(self.boolean)})
-        bindings = []
-        for row in self.dicts():
-            binding = {}
-            for name, value in row.items():
-                if value is None:
-                    continue
-                if isinstance(value, URIRef):
-                    binding[name] = {"type": "uri", "value": str(value)}
-                elif isinstance(value, BNode):
-                    binding[name] = {"type": "bnode", "value": str(value)}
-                else:
-                    item = {"type": "literal", "value": str(value)}
-                    if value.language:
-                        item["xml:lang"] = value.language
-                    elif value.datatype:
-                        item["datatype"] = str(value.datatype)
-                    binding[name] = item
-            bindings.append(binding)
+        if isinstance(self.rows, LazyRows):
+            bindings = self.rows.json_bindings(self.variables)
+        else:
+            bindings = [json_bindings(self.variables, row) for row in self.rows]
         return json.dumps(
             {"head": {"vars": self.variables}, "results": {"bindings": bindings}},
             ensure_ascii=False,
