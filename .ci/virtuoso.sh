@@ -18,6 +18,7 @@ start() {
         -e "s|^ServerPort[[:space:]]*=[[:space:]]*8890$|ServerPort = 127.0.0.1:$HTTP_PORT|" \
         -e "s|^DirsAllowed.*|DirsAllowed = ., /usr/share/virtuoso-opensource-7/vad, $STATE|" \
         -e "s|^MaxQueryCostEstimationTime.*|MaxQueryCostEstimationTime = 0 ; tests: no refusal on a statistics-based estimate|" \
+        -e "s|^ResultSetMaxRows.*|ResultSetMaxRows = 2000000 ; the benchmark reads whole answers at 1M triples|" \
         "$ini" > "$STATE/virtuoso.ini"
     (cd "$STATE"
      nohup virtuoso-t +configfile "$STATE/virtuoso.ini" +foreground > "$STATE/stdout.log" 2>&1 &

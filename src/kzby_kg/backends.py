@@ -13,6 +13,7 @@ import re
 import time
 import urllib.error
 from abc import ABC, abstractmethod
+from functools import lru_cache
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -36,8 +37,12 @@ __all__ = [
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=512)
 def _strip_comments_and_strings(text: str) -> str:
-    """Blank out comments, strings and IRIs (keeping offsets) so keywords can be found safely."""
+    """Blank out comments, strings and IRIs (keeping offsets) so keywords can be found safely.
+
+    Cached: stored queries are run again and again, and this scan costs more than a small
+    query on Oxigraph."""
     out = list(text)
     i, n = 0, len(text)
     while i < n:
@@ -63,6 +68,7 @@ def _strip_comments_and_strings(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=512)
 def query_form(text: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE; an update or anything else is refused.
 
