@@ -36,7 +36,13 @@ def test_quick_run_writes_its_files(tmp_path: Path) -> None:
     (size,) = report["sizes"]
     assert size["triples"] > 10_000
     assert set(size["backends"]) >= {"rdflib", "oxigraph (project)", "pyoxigraph (raw)"}
-    assert len(size["backends"]["rdflib"]["queries"]) >= 25
+    project, raw = size["backends"]["oxigraph (project)"], size["backends"]["pyoxigraph (raw)"]
+    assert set(project["queries"]) == set(raw["queries"]) and len(raw["queries"]) >= 25
+    assert set(project["queries_rows_converted"]) == set(raw["queries"])
     assert "validate_pyshacl" in size["backends"]["rdflib"]
-    assert "| rdflib |" in (tmp_path / "RESULTS.md").read_text()
+    assert project["validate_sparql"] > 0
+    assert size["validators_agree"] is True  # compiled SHACL = pyshacl on the synthetic graph
+    assert size["memory_mb"]["raw"] > 0 and size["memory_mb"]["project"] > 0
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert "| rdflib |" in text and "## Targets" in text and "## Growth" in text
     assert (tmp_path / "scaling.png").read_bytes()[:4] == b"\x89PNG"

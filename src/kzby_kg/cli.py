@@ -70,6 +70,29 @@ def _export_fast(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .importing import import_table, load_mapping, progress_bar
+    from .paths import find_root
+
+    paths = find_root(args.root)
+    mapping = load_mapping(args.mapping, paths)
+    source = Path(args.file)
+    size = source.stat().st_size if source.is_file() else 0
+    progress = progress_bar(size) if size > 50_000_000 and sys.stderr.isatty() else None
+    summary = import_table(
+        mapping,
+        source,
+        paths,
+        source_label=args.source_label,
+        dry_run=args.dry_run,
+        progress=progress,
+    )
+    if progress is not None:
+        print(file=sys.stderr)
+    print(summary.format())
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from .export import export, serialize
     from .loading import load
@@ -327,6 +350,17 @@ def _parser() -> argparse.ArgumentParser:
         help="triples from which auto picks the compiled validator (default 20000)",
     )
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser(
+        "import", parents=[common], help="add a table to the graph through a declared mapping"
+    )
+    p.add_argument(
+        "mapping", help="a folder of mappings/ (cow-igo, undesa-migrant-stock, …) or a path"
+    )
+    p.add_argument("file", help="the CSV file to import")
+    p.add_argument("--source-label", help="a label for this import's provenance record")
+    p.add_argument("--dry-run", action="store_true", help="check and show what would be added")
+    p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("export", parents=[common], help="write the graph (deterministic, atomic)")
     p.add_argument(
