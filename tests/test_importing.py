@@ -29,7 +29,7 @@ from kzby_kg.namespaces import bind_prefixes
 from kzby_kg.paths import ProjectPaths, find_root
 from kzby_kg.tables import TableError
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[1] / "datasets"
 COW = SHARED / "cow_igo_v3_eaeu5_memberships_1991_2014.csv"
 UNDESA = SHARED / "undesa_ims2020_bilateral_stock_eaeu5_all_partners.csv"
 TREATIES = SHARED / "manytreaties_parties_eaeu5.csv"
@@ -38,7 +38,6 @@ DATA_SETS = {"cow-igo": COW, "undesa-migrant-stock": UNDESA, "manytreaties": TRE
 #: Stored questions that need imported data; tests/test_questions.py checks the others.
 IMPORTED_QUESTIONS = {"migrant-stock", "cow-shared-organisations", "agreements-both-parties"}
 
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is not beside the repo")
 
 
 def copy_project(source: ProjectPaths, target: Path) -> ProjectPaths:
@@ -390,6 +389,12 @@ def test_two_gigabyte_file_is_streamed(project: ProjectPaths, tmp_path: Path) ->
     assert "line 1002 is longer than" in done.stderr, done.stderr
     assert peak_mb < 600, f"peak memory {peak_mb:.0f} MB for a 2 GB file"
     assert snapshot(project) == before
+
+
+def test_progress_reaches_the_end_of_the_file(project: ProjectPaths) -> None:
+    seen: list[int] = []
+    import_table(load_mapping("cow-igo", project), COW, project, dry_run=True, progress=seen.append)
+    assert seen and seen[-1] == COW.stat().st_size and seen == sorted(seen)
 
 
 def test_dry_run_writes_nothing(project: ProjectPaths, tmp_path: Path) -> None:

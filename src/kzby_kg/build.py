@@ -39,7 +39,7 @@ class BuildResult:
             for name, count in sorted(self.entities.items(), key=lambda kv: (-kv[1], kv[0]))
         )
         lines.append("validation:")
-        lines.extend("  " + line for line in self.report.format().splitlines())
+        lines.extend("  " + line for line in self.report.format(per_message=10).splitlines())
         if self.outputs:
             lines.append("wrote: " + ", ".join(str(p) for p in self.outputs))
         else:

@@ -47,7 +47,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
     report = validate_files(files, paths.shapes, validator=args.validator, threshold=args.threshold)
-    print(report.format(include_info=args.info))
+    print(report.format(include_info=args.info, per_message=None if args.all else 10))
     return 0 if report.conforms else 1
 
 
@@ -336,6 +336,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", parents=[common], help="print the SHACL report by label")
     p.add_argument("files", nargs="*", help="extra Turtle files to validate with the graph")
     p.add_argument("--info", action="store_true", help="also list Info results")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="list every result (default: at most 10 per message, then a count)",
+    )
     p.add_argument(
         "--validator",
         default="auto",

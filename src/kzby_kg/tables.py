@@ -269,6 +269,8 @@ def read_rows(
                     yield line, row
             if len(problems) >= MAX_ERRORS:
                 break
+        if progress is not None:
+            progress(handle.tell())
         if problems:
             more = " (listing stops here)" if len(problems) >= MAX_ERRORS else ""
             raise TableError(

@@ -81,14 +81,28 @@ class Report:
     def counts(self) -> Counter[str]:
         return Counter(r.severity for r in self.results)
 
-    def format(self, *, include_info: bool = False) -> str:
-        """A readable listing: severity, focus label (CURIE), path, message."""
+    def format(self, *, include_info: bool = False, per_message: int | None = None) -> str:
+        """A readable listing: severity, focus label (CURIE), path, message.
+
+        With ``per_message``, at most that many results of one severity and message are listed,
+        then a count of the rest: an imported catalogue with 1,600 agreements that have no
+        Russian label should not bury the one violation that matters.
+        """
         lines = []
+        shown: Counter[tuple[str, str]] = Counter()
         for r in self.results:
             if r.severity == "Info" and not include_info:
                 continue
+            kind = (r.severity, r.message)
+            shown[kind] += 1
+            if per_message is not None and shown[kind] > per_message:
+                continue
             path = f" [{r.path}]" if r.path else ""
             lines.append(f"{r.severity:<9} {r.focus_label} ({r.focus_curie}){path}: {r.message}")
+        if per_message is not None:
+            for (severity, message), n in sorted(shown.items()):
+                if n > per_message:
+                    lines.append(f"{severity:<9} … {n - per_message:,} more: {message}")
         counts = self.counts()
         lines.append(
             f"{counts['Violation']} violations, {counts['Warning']} warnings, "
