@@ -176,3 +176,12 @@ def test_cli_missing_extra_file(paths: ProjectPaths, tmp_path: Path) -> None:
     done = run_validate(paths, str(tmp_path / "nope.ttl"))
     assert done.returncode == 2
     assert "nope.ttl" in done.stderr
+
+
+def test_report_lists_at_most_n_per_message(fixture_graph: Graph, shapes: Graph) -> None:
+    report = validate_graph(fixture_graph, shapes, validator="sparql")
+    full = report.format(include_info=True)
+    short = report.format(include_info=True, per_message=1)
+    assert len(short.splitlines()) < len(full.splitlines())
+    assert "more: " in short
+    assert full.splitlines()[-1] == short.splitlines()[-1]  # the same counts
