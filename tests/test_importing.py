@@ -39,7 +39,6 @@ DATA_SETS = {"cow-igo": COW, "undesa-migrant-stock": UNDESA, "manytreaties": TRE
 IMPORTED_QUESTIONS = {"migrant-stock", "cow-shared-organisations", "agreements-both-parties"}
 
 
-
 def copy_project(source: ProjectPaths, target: Path) -> ProjectPaths:
     for folder in ("ontology", "data", "mappings", "queries"):
         shutil.copytree(source.root / folder, target / folder)
@@ -412,6 +411,8 @@ def test_cli_import_summary(project: ProjectPaths) -> None:
     assert done.returncode == 0, done.stderr
     for line in ("rows read        6,089", "rows rejected    0", "entities minted  113", "wrote "):
         assert line in done.stdout
+    assert "  Arctic Council" in done.stdout  # minted entities are named, not only counted
+    assert "… and 103 more" in done.stdout
     written = next((project.data_dir / "imported").glob("cow-igo-*.ttl")).read_text(
         encoding="utf-8"
     )

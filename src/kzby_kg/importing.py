@@ -109,6 +109,7 @@ class ImportSummary:
     validator: str = ""
     preview: str = ""
     skipped_reasons: dict[str, int] = field(default_factory=dict)
+    minted: list[str] = field(default_factory=list)
 
     def format(self) -> str:
         if self.already_imported:
@@ -122,7 +123,9 @@ class ImportSummary:
             + "".join(f"\n  {n:,} {why}" for why, n in sorted(self.skipped_reasons.items())),
             "rows rejected    0",
             f"entities matched {self.entities_matched:,} (already in the graph)",
-            f"entities minted  {self.entities_minted:,} (declared by the mapping)",
+            f"entities minted  {self.entities_minted:,} (declared by the mapping)"
+            + "".join(f"\n  {name}" for name in self.minted[:10])
+            + (f"\n  … and {len(self.minted) - 10:,} more" if len(self.minted) > 10 else ""),
             f"triples added    {self.triples_added:,}",
             f"validated with   {self.validator}",
         ]
@@ -317,7 +320,9 @@ def import_table(
     added = _construct(store, mapping)
     if len(added) == 0:
         raise ImportFailed(f"{source}: the mapping made no triples from {summary.rows_read} rows")
-    summary.entities_minted, summary.entities_matched = _count_entities(store, added)
+    minted, summary.entities_matched = _count_entities(store, added)
+    summary.entities_minted = len(minted)
+    summary.minted = sorted(str(added.value(m, RDFS.label) or m) for m in minted)
     _provenance(added, mapping, source, digest, summary.rows_read, source_label)
     summary.triples_added = len(added)
     summary.validator = _validate(paths, added)
@@ -330,8 +335,8 @@ def import_table(
     return summary
 
 
-def _count_entities(store: Any, added: Graph) -> tuple[int, int]:
-    """(agents the mapping minted, existing entities the new triples point at)."""
+def _count_entities(store: Any, added: Graph) -> tuple[set[URIRef], int]:
+    """(agents the mapping minted, how many existing entities the new triples point at)."""
     import pyoxigraph as ox
 
     def exists(node: URIRef) -> bool:
@@ -354,7 +359,7 @@ def _count_entities(store: Any, added: Graph) -> tuple[int, int]:
     matched = {
         o for o in added.objects() if isinstance(o, URIRef) and o not in subjects and exists(o)
     }
-    return len(minted), len(matched)
+    return minted, len(matched)
 
 
 def progress_bar(total: int) -> Callable[[int], None]:
