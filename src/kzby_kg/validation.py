@@ -7,6 +7,7 @@ label, path, value, message) so that the CLI and tests can read it without SHACL
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,6 +230,34 @@ FAST_THRESHOLD = 20_000
 VALIDATORS = ("auto", "pyshacl", "sparql")
 
 
+def _check_validator(validator: str) -> None:
+    from .errors import UsageError
+
+    if validator not in VALIDATORS:
+        raise UsageError(
+            f"--validator: unknown validator {validator!r}; choose {', '.join(VALIDATORS)}"
+        )
+
+
+def _compiled_or_pyshacl(
+    store: Any, shapes: Graph, validator: str, pyshacl: Callable[[], Report]
+) -> Report:
+    """The compiled validator on ``store``; if the shapes are beyond it, pyshacl for ``auto``
+    (and the report says why), an error for ``sparql``."""
+    from .errors import UsageError
+    from .fast_validation import validate_store
+    from .shacl_sparql import UnsupportedShape
+
+    try:
+        return validate_store(store, shapes)
+    except UnsupportedShape as exc:
+        if validator == "sparql":
+            raise UsageError(f"--validator sparql: {exc}") from exc
+        report = pyshacl()
+        report.validator = f"pyshacl (the compiled validator cannot run these shapes: {exc})"
+        return report
+
+
 def validate_files(
     files: list[Path],
     shapes: Graph | Path | None = None,
@@ -248,29 +277,15 @@ def validate_files(
     import pyoxigraph as ox
 
     from .cache import load_files
-    from .errors import UsageError
 
-    if validator not in VALIDATORS:
-        raise UsageError(
-            f"--validator: unknown validator {validator!r}; choose {', '.join(VALIDATORS)}"
-        )
+    _check_validator(validator)
     shapes_graph = _shapes_graph(shapes)
     if validator != "pyshacl":
         store = load_files(ox.Store(), files)
         if validator == "sparql" or len(store) >= threshold:
-            from .fast_validation import validate_store
-            from .shacl_sparql import UnsupportedShape
-
-            try:
-                return validate_store(store, shapes_graph)
-            except UnsupportedShape as exc:
-                if validator == "sparql":
-                    raise UsageError(f"--validator sparql: {exc}") from exc
-                fallback = f"pyshacl (the compiled validator cannot run these shapes: {exc})"
-                report = _pyshacl_files(files, shapes_graph)
-                report.validator = fallback
-                return report
-        del store
+            return _compiled_or_pyshacl(
+                store, shapes_graph, validator, lambda: _pyshacl_files(files, shapes_graph)
+            )
     return _pyshacl_files(files, shapes_graph)
 
 
@@ -282,31 +297,18 @@ def validate_graph(
     threshold: int = FAST_THRESHOLD,
 ) -> Report:
     """Like :func:`validate_files`, for a graph already in memory (what `build` holds)."""
-    from .errors import UsageError
+    import pyoxigraph as ox
 
-    if validator not in VALIDATORS:
-        raise UsageError(
-            f"--validator: unknown validator {validator!r}; choose {', '.join(VALIDATORS)}"
-        )
+    _check_validator(validator)
     shapes_graph = _shapes_graph(shapes)
     if validator == "pyshacl" or (validator == "auto" and len(graph) < threshold):
         return validate(graph, shapes_graph)
-    import pyoxigraph as ox
-
-    from .fast_validation import validate_store
-    from .shacl_sparql import UnsupportedShape
-
     store = ox.Store()
     # ox.parse keeps blank-node labels, so results name the same nodes as the rdflib graph
     store.extend(ox.parse(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES))
-    try:
-        return validate_store(store, shapes_graph)
-    except UnsupportedShape as exc:
-        if validator == "sparql":
-            raise UsageError(f"--validator sparql: {exc}") from exc
-        report = validate(graph, shapes_graph)
-        report.validator = f"pyshacl (the compiled validator cannot run these shapes: {exc})"
-        return report
+    return _compiled_or_pyshacl(
+        store, shapes_graph, validator, lambda: validate(graph, shapes_graph)
+    )
 
 
 def _pyshacl_files(files: list[Path], shapes: Graph) -> Report:
