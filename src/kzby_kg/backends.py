@@ -104,6 +104,14 @@ def _term_text(variable: str, term: Identifier) -> str:
 
 
 def inline_bindings(text: str, bindings: dict[str, Identifier]) -> str:
+    """The query text with its bindings in a VALUES block (see :func:`_inline`), cached."""
+    if not bindings:
+        return text
+    return _inline(text, tuple(sorted(bindings.items())))
+
+
+@lru_cache(maxsize=512)
+def _inline(text: str, items: tuple[tuple[str, Identifier], ...]) -> str:
     """Put bindings in a VALUES block at the start of the outermost WHERE group.
 
     The stored query's own text is trusted; only the bound terms are new, and each is written by
@@ -113,8 +121,7 @@ def inline_bindings(text: str, bindings: dict[str, Identifier]) -> str:
     >>> inline_bindings("SELECT ?x WHERE { ?x ?p ?_y }", {"_y": Literal("a")})
     'SELECT ?x WHERE { VALUES (?_y) { ("a") } ?x ?p ?_y }'
     """
-    if not bindings:
-        return text
+    bindings = dict(items)
     clean = _strip_comments_and_strings(text)
     where = re.search(r"\bWHERE\s*\{", clean, re.IGNORECASE)
     if where is None:
