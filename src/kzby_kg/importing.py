@@ -115,7 +115,7 @@ class ImportSummary:
         if self.already_imported:
             return (
                 f"{self.source.name}: already imported with mapping {self.mapping} "
-                f"({self.output}); nothing added"
+                f"({_shown(self.output)}); nothing added"
             )
         lines = [
             f"rows read        {self.rows_read:,}",
@@ -133,8 +133,18 @@ class ImportSummary:
             lines.append("dry run: nothing written. The first new triples:")
             lines.append(self.preview)
         elif self.output is not None:
-            lines.append(f"wrote {self.output}")
+            lines.append(f"wrote {_shown(self.output)}")
         return "\n".join(lines)
+
+
+def _shown(path: Path | None) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    if path is None:
+        return ""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def sha256(path: Path) -> str:
