@@ -11,6 +11,10 @@ STATE="${TMPDIR:-/tmp}/kzby-kg-virtuoso"
 start() {
     stop
     command -v virtuoso-t >/dev/null || { echo "virtuoso-t not found: apt-get install virtuoso-opensource" >&2; exit 1; }
+    if curl -fsS "http://127.0.0.1:$HTTP_PORT/sparql?query=ASK%7B%7D" >/dev/null 2>&1; then
+        echo "port $HTTP_PORT already answers: another server is running there; stop it first" >&2
+        exit 1
+    fi
     rm -rf "$STATE" && mkdir -p "$STATE/db"
     local ini=/etc/virtuoso-opensource-7/virtuoso.ini
     sed -e "s|/var/lib/virtuoso-opensource-7/db|$STATE/db|g" \
@@ -44,6 +48,8 @@ stop() {
         pid="$(cat "$STATE/pid")"
         kill "$pid" 2>/dev/null || true
         for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+        # a server stuck in a long transaction ignores TERM; it must not outlive its stop
+        kill -9 "$pid" 2>/dev/null || true
         rm -f "$STATE/pid"
     fi
 }
