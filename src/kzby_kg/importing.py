@@ -102,7 +102,6 @@ class ImportSummary:
     rows_skipped: int = 0
     triples_added: int = 0
     entities_matched: int = 0
-    entities_minted: int = 0
     output: Path | None = None
     dry_run: bool = False
     already_imported: bool = False
@@ -110,6 +109,10 @@ class ImportSummary:
     preview: str = ""
     skipped_reasons: dict[str, int] = field(default_factory=dict)
     minted: list[str] = field(default_factory=list)
+
+    @property
+    def entities_minted(self) -> int:
+        return len(self.minted)
 
     def format(self) -> str:
         if self.already_imported:
@@ -331,7 +334,6 @@ def import_table(
     if len(added) == 0:
         raise ImportFailed(f"{source}: the mapping made no triples from {summary.rows_read} rows")
     minted, summary.entities_matched = _count_entities(store, added)
-    summary.entities_minted = len(minted)
     summary.minted = sorted(str(added.value(m, RDFS.label) or m) for m in minted)
     _provenance(added, mapping, source, digest, summary.rows_read, source_label)
     summary.triples_added = len(added)
