@@ -168,6 +168,21 @@ class RdflibBackend(Backend):
         return QueryResult(form, variables, rows, backend=self.name)
 
 
+def to_ox(term: Identifier) -> Any:
+    """An rdflib term as a pyoxigraph term: the inverse of :func:`_from_ox`."""
+    import pyoxigraph as ox
+
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
 def _from_ox(term: Any) -> Identifier | None:
     import pyoxigraph as ox
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal
 from rdflib.namespace import RDFS, SKOS
 from rdflib.term import Node
 
-from .backends import _from_ox
+from .backends import _from_ox, to_ox
 from .labels import curie, label
 from .namespaces import bind_prefixes
 from .shacl_sparql import Check, compile_shapes
@@ -24,16 +24,6 @@ from .validation import Report, Result, sort_results
 __all__ = ["VALIDATOR_NAME", "validate_store"]
 
 VALIDATOR_NAME = "SHACL compiled to SPARQL on Oxigraph"
-
-
-def _to_ox(node: Node) -> Any:
-    import pyoxigraph as ox
-
-    if isinstance(node, URIRef):
-        return ox.NamedNode(str(node))
-    if isinstance(node, BNode):
-        return ox.BlankNode(str(node))
-    raise TypeError(node)
 
 
 class _LabelGraph:
@@ -54,7 +44,7 @@ class _LabelGraph:
         self._seen.add(node)
         import pyoxigraph as ox
 
-        subject = _to_ox(node)
+        subject = to_ox(node)
         for prop in (RDFS.label, SKOS.prefLabel):
             for quad in self.store.quads_for_pattern(
                 subject, ox.NamedNode(str(prop)), None, ox.DefaultGraph()

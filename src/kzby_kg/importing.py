@@ -158,20 +158,13 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _ox_literal(value: Literal) -> Any:
-    import pyoxigraph as ox
-
-    if value.language:
-        return ox.Literal(str(value), language=value.language)
-    datatype = value.datatype or XSD.string
-    return ox.Literal(str(value), datatype=ox.NamedNode(str(datatype)))
-
-
 def _load_rows(
     store: Any, mapping: Mapping, source: Path, progress: Callable[[int], None] | None
 ) -> int:
     """Rows into the rows graph: one resource per row, one property per column."""
     import pyoxigraph as ox
+
+    from .backends import to_ox
 
     graph = ox.NamedNode(ROWS_GRAPH)
     line_property = ox.NamedNode(COLUMN + "_line")
@@ -191,7 +184,7 @@ def _load_rows(
         )
         for name, value in row.items():
             if value is not None:
-                batch.append(ox.Quad(subject, columns[name], _ox_literal(value), graph))
+                batch.append(ox.Quad(subject, columns[name], to_ox(value), graph))
         if len(batch) >= 50_000:
             store.extend(batch)
             batch = []
