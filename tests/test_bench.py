@@ -45,4 +45,25 @@ def test_quick_run_writes_its_files(tmp_path: Path) -> None:
     assert size["memory_mb"]["raw"] > 0 and size["memory_mb"]["project"] > 0
     text = (tmp_path / "RESULTS.md").read_text()
     assert "| rdflib |" in text and "## Targets" in text and "## Growth" in text
+    assert set(size["rows"]) == set(raw["queries"])
+    assert text.count("x |") >= len(raw["queries"])  # a row per query in the per-query table
     assert (tmp_path / "scaling.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_paired_times_runs_every_action_equally_and_reports_per_call() -> None:
+    import time
+
+    from run import paired_times
+
+    calls = {"fast": 0, "slow": 0}
+
+    def fast() -> None:
+        calls["fast"] += 1
+
+    def slow() -> None:
+        calls["slow"] += 1
+        time.sleep(0.002)
+
+    times = paired_times({"fast": fast, "slow": slow}, runs=3, min_sample=0.01)
+    assert calls["fast"] > calls["slow"] > 0  # the first action also warms up and calibrates
+    assert times["slow"] >= 0.002 > times["fast"]

@@ -17,7 +17,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
 from kzby_kg import backends
-from kzby_kg.backends import OxigraphBackend, OxigraphRows
+from kzby_kg.backends import OxigraphBackend, OxigraphRows, TsvSolutions
 from kzby_kg.catalogue import catalogue
 from kzby_kg.errors import ExportError, UsageError
 from kzby_kg.export import dump_store
@@ -76,6 +76,77 @@ def test_lazy_rows_behave_like_a_list(oxigraph: OxigraphBackend) -> None:
     assert result.rows[1:3] == rows[1:3]
     sent = pickle.loads(pickle.dumps(result))  # what the server's worker sends
     assert sent.rows == rows and isinstance(sent.rows, list)
+
+
+def term_key(term: Any) -> tuple[str | None, ...] | None:
+    """Everything that tells one Oxigraph term from another."""
+    import pyoxigraph as ox
+
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        return ("literal", term.value, term.datatype.value, term.language)
+    return (type(term).__name__, term.value)
+
+
+def direct_and_held(store: Any, text: str) -> tuple[list[Any], list[Any]]:
+    """The solutions as Oxigraph iterates them, and as the project holds them (TSV bytes)."""
+    direct = [[term_key(t) for t in s] for s in store.query(text)]
+    held = OxigraphBackend(store=store).run(text).rows
+    assert isinstance(held, OxigraphRows) and isinstance(held.raw, TsvSolutions)
+    return direct, [[term_key(t) for t in s] for s in held.raw]
+
+
+@pytest.mark.parametrize("name", sorted(SELECTS))
+def test_held_answer_has_the_terms_oxigraph_gave(name: str, oxigraph: OxigraphBackend) -> None:
+    question = SELECTS[name]
+    text = backends.inline_bindings(question.text, question.bindings({}))
+    direct, held = direct_and_held(oxigraph.store, text)
+    assert held == direct  # same terms, same order
+    assert len(oxigraph.run(text).rows) == len(direct)
+
+
+AWKWARD_TERMS = r"""
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<http://example.org/s> <http://example.org/p>
+  "tab\there, newline\nthere, \"quoted\" \\ back-slashed, é, 😀", "Қазақстан"@kk-Cyrl,
+  "01"^^xsd:integer, "not a number"^^xsd:integer, "119.0"^^xsd:decimal, "1e3"^^xsd:double,
+  "-0.50"^^xsd:decimal, "NaN"^^xsd:double, "INF"^^xsd:double, "2020"^^xsd:gYear,
+  "1996-04"^^xsd:gYearMonth, "x"^^<http://example.org/datatype>, "", _:b1, _:b2,
+  <http://example.org/é?q=1#f> .
+"""
+
+
+def test_held_answer_keeps_awkward_terms_exactly() -> None:
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(AWKWARD_TERMS.encode(), ox.RdfFormat.TURTLE)
+    text = (
+        "SELECT ?o ?unbound WHERE { ?s ?p ?o OPTIONAL { ?o <http://example.org/none> ?unbound } }"
+        " ORDER BY STR(?o)"
+    )
+    direct, held = direct_and_held(store, text)
+    assert len(direct) == 16
+    assert held == direct
+    assert sum(1 for row in held if row[0][0] == "BlankNode") == 2  # two, not merged
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("SELECT * WHERE {}", 1),  # one solution, no variables
+        ("SELECT ?x WHERE { ?x ?p ?o }", 0),
+        ("SELECT ?x WHERE { VALUES ?x { UNDEF UNDEF 1 } }", 3),
+    ],
+)
+def test_held_answer_counts_rows(text: str, count: int) -> None:
+    import pyoxigraph as ox
+
+    rows = OxigraphBackend(store=ox.Store()).run(text).rows
+    assert len(rows) == count
+    assert len(list(rows)) == count
+    assert len(rows[:]) == count
 
 
 def canonical_numbers(graph: Graph) -> Graph:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,13 @@ def parse_value(param: Parameter, raw: Any) -> Identifier:
     >>> parse_value(Parameter("year", "_year_integer", "integer", True), "2016")
     rdflib.term.Literal('2016', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer'))
     """
-    text = str(raw).strip()
+    return _parse_text(param, str(raw).strip())
+
+
+@lru_cache(maxsize=1024)
+def _parse_text(param: Parameter, text: str) -> Identifier:
+    """Cached on the text: making an rdflib Literal costs more than a small query on Oxigraph,
+    and a stored query runs with the same defaults again and again. Terms are immutable."""
 
     def bad(why: str) -> UsageError:
         return UsageError(f"parameter {param.name!r}: {text!r} is not {why}")

@@ -35,7 +35,7 @@ class LazyRows(Sequence[Row]):
 
     __slots__ = ("_convert", "raw", "width")
 
-    def __init__(self, raw: list[Any], width: int, convert: Callable[[Any, int], Any]) -> None:
+    def __init__(self, raw: Sequence[Any], width: int, convert: Callable[[Any, int], Any]) -> None:
         self.raw = raw
         self.width = width
         self._convert = convert
