@@ -165,7 +165,7 @@ def bench_size(
                 gsp_url=os.environ.get("KZBY_KG_VIRTUOSO_GSP_URL"),
                 user="dba",
                 password="dba",
-                timeout=900,
+                timeout=300,  # a 1M push took 56 s here; a stuck server must not stall the run
             )
             loaded = time.perf_counter() - start
             virtuoso = EndpointBackend(url, default_graph=target, timeout=600)
