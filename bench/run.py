@@ -36,6 +36,7 @@ from kzby_kg.export import dump_store  # noqa: E402
 from kzby_kg.fast_validation import validate_store  # noqa: E402
 from kzby_kg.loading import add_file, load  # noqa: E402
 from kzby_kg.paths import find_root  # noqa: E402
+from kzby_kg.querying import run_stored  # noqa: E402
 from kzby_kg.validation import load_shapes  # noqa: E402
 
 
@@ -243,7 +244,7 @@ def measure_project(
     target = out / "data" / "project-export.ttl"
 
     def converted(q: Any) -> None:
-        list(project.run(q.text, q.bindings({})).rows)
+        list(run_stored(q, project, {}).rows)
 
     return {
         "load": median_time(lambda: load_files(ox.Store(), files), runs),
@@ -271,7 +272,7 @@ def measure_queries(
         times = paired_times(
             {
                 "raw": lambda t=text: raw_query(raw_store, t),
-                "project": lambda q=q: project.run(q.text, q.bindings({})),
+                "project": lambda q=q: run_stored(q, project, {}),
             },
             runs,
             min_sample,
@@ -281,7 +282,7 @@ def measure_queries(
 
 
 def answer_sizes(project: OxigraphBackend, queries: dict[str, Any]) -> dict[str, int]:
-    return {n: len(project.run(q.text, q.bindings({}))) for n, q in queries.items()}
+    return {n: len(run_stored(q, project, {})) for n, q in queries.items()}
 
 
 def peak_memory(mode: str, files: list[Path]) -> float:
@@ -318,7 +319,7 @@ def memory_child(mode: str, files: list[Path]) -> None:
             store = load_files(ox.Store(), files)
             project = OxigraphBackend(store=store)
             for q in queries.values():
-                project.run(q.text, q.bindings({}))
+                run_stored(q, project, {})
             dump_store(store, "turtle", target)
     print(peak_rss_mb())
 

@@ -200,6 +200,23 @@ def _from_ox(term: Any) -> Identifier | None:
     return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
 
 
+def triple_from_ox(triple: Any) -> tuple[Identifier, Identifier, Identifier]:
+    """An Oxigraph triple (of a CONSTRUCT answer) as an rdflib triple."""
+    return (_from_ox(triple.subject), _from_ox(triple.predicate), _from_ox(triple.object))  # type: ignore[return-value]
+
+
+def store_from_graph(graph: Graph) -> Any:
+    """A new in-memory Oxigraph store holding ``graph``.
+
+    ``ox.parse`` keeps blank-node labels, so results name the same nodes as the rdflib graph.
+    """
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.extend(ox.parse(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES))
+    return store
+
+
 def _cell_from_ox(solution: Any, index: int) -> Identifier | None:
     return _from_ox(solution[index])
 
@@ -290,15 +307,7 @@ class OxigraphBackend(Backend):
 
     def __init__(self, graph: Graph | None = None, *, store: Any = None) -> None:
         """From an rdflib graph (copied into a new in-memory store) or a ready pyoxigraph store."""
-        import pyoxigraph as ox
-
-        if store is not None:
-            self.store = store
-            return
-        self.store = ox.Store()
-        if graph is not None:
-            data = graph.serialize(format="nt", encoding="utf-8")
-            self.store.bulk_load(data, ox.RdfFormat.N_TRIPLES)
+        self.store = store if store is not None else store_from_graph(graph or Graph())
 
     def run(self, text: str, bindings: dict[str, Identifier] | None = None) -> QueryResult:
         form = query_form(text)
@@ -312,7 +321,7 @@ class OxigraphBackend(Backend):
                 return QueryResult(form, boolean=bool(result), backend=self.name)
             graph = bind_prefixes(Graph())
             for t in result:
-                graph.add((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)))  # type: ignore[arg-type]
+                graph.add(triple_from_ox(t))
             return QueryResult(form, graph=graph, backend=self.name)
         except (SyntaxError, OSError) as exc:  # evaluation errors surface while reading
             raise QueryError(f"query failed: {exc}") from exc

@@ -224,7 +224,7 @@ def _construct(store: Any, mapping: Mapping) -> Graph:
     """The mapping's CONSTRUCT over rows, vocabularies and graph, less what the graph has."""
     import pyoxigraph as ox
 
-    from .backends import _from_ox
+    from .backends import triple_from_ox
 
     try:
         triples = store.query(mapping.construct, use_default_graph_as_union=True)
@@ -236,7 +236,7 @@ def _construct(store: Any, mapping: Mapping) -> Graph:
         if not any(
             True for _ in store.quads_for_pattern(t.subject, t.predicate, t.object, default)
         ):
-            out.add((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)))  # type: ignore[arg-type]
+            out.add(triple_from_ox(t))
     return out
 
 

@@ -297,17 +297,14 @@ def validate_graph(
     threshold: int = FAST_THRESHOLD,
 ) -> Report:
     """Like :func:`validate_files`, for a graph already in memory (what `build` holds)."""
-    import pyoxigraph as ox
+    from .backends import store_from_graph
 
     _check_validator(validator)
     shapes_graph = _shapes_graph(shapes)
     if validator == "pyshacl" or (validator == "auto" and len(graph) < threshold):
         return validate(graph, shapes_graph)
-    store = ox.Store()
-    # ox.parse keeps blank-node labels, so results name the same nodes as the rdflib graph
-    store.extend(ox.parse(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES))
     return _compiled_or_pyshacl(
-        store, shapes_graph, validator, lambda: validate(graph, shapes_graph)
+        store_from_graph(graph), shapes_graph, validator, lambda: validate(graph, shapes_graph)
     )
 
 
