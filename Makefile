@@ -4,18 +4,26 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: build test lint format clean
+.PHONY: build test test-slow test-all lint format clean
 
 build: $(STAMP)
 	$(BIN)/kzby-kg build
 
+# The README's test command: lint, then the unit and acceptance tiers (90 s or less).
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not slow"
+
+# The slow tier: benchmark, big files, load, browser, Virtuoso. CI runs it too (.ci/run).
+test-slow: $(STAMP)
+	$(BIN)/pytest -m slow
+
+test-all: test test-slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench

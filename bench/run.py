@@ -29,15 +29,19 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 
-from kzby_kg.backends import OxigraphBackend, RdflibBackend, inline_bindings  # noqa: E402
-from kzby_kg.cache import load_files  # noqa: E402
-from kzby_kg.catalogue import catalogue  # noqa: E402
-from kzby_kg.export import dump_store  # noqa: E402
-from kzby_kg.fast_validation import validate_store  # noqa: E402
-from kzby_kg.loading import add_file, load  # noqa: E402
 from kzby_kg.paths import find_root  # noqa: E402
-from kzby_kg.querying import run_stored  # noqa: E402
-from kzby_kg.validation import load_shapes  # noqa: E402
+from kzby_kg.querying.catalogue import catalogue  # noqa: E402
+from kzby_kg.querying.engines import OxigraphBackend, RdflibBackend  # noqa: E402
+from kzby_kg.querying.parameters import inline_bindings  # noqa: E402
+from kzby_kg.querying.questions import run_stored  # noqa: E402
+from kzby_kg.rdf.load import (  # noqa: E402
+    add_file,
+    load,
+    load_into,
+)
+from kzby_kg.rdf.write import dump_store  # noqa: E402
+from kzby_kg.validation.compiled import validate_compiled  # noqa: E402
+from kzby_kg.validation.shacl import load_shapes  # noqa: E402
 
 
 def median_time(action: Callable[[], Any], runs: int) -> float:
@@ -116,14 +120,14 @@ def bench_size(
             for n, q in queries.items()
         }
     rd["export_turtle"] = median_time(lambda: graph.serialize(format="turtle"), rd_runs)
-    from kzby_kg.networks import to_networkx
+    from kzby_kg.views.networks import to_networkx
 
     rd["networkx"] = median_time(lambda: to_networkx(graph), rd_runs)
     shapes = load_shapes()
-    store = load_files(ox.Store(), files)
-    fast_report = validate_store(store, shapes)
+    store = load_into(ox.Store(), files)
+    fast_report = validate_compiled(store, shapes)
     if len(graph) <= max_shacl:
-        from kzby_kg.validation import validate
+        from kzby_kg.validation.shacl import validate
 
         start = time.perf_counter()
         reference = validate(graph, shapes)
@@ -142,7 +146,7 @@ def bench_size(
     result["backends"]["pyoxigraph (raw)"] = raw
     result["backends"]["oxigraph (project)"] = ours
     result["backends"]["oxigraph (project)"]["validate_sparql"] = median_time(
-        lambda: validate_store(store, shapes), runs
+        lambda: validate_compiled(store, shapes), runs
     )
     result["validation_results"] = dict(fast_report.counts())
     result["memory_mb"] = {mode: peak_memory(mode, files) for mode in ("raw", "project")}
@@ -151,8 +155,8 @@ def bench_size(
     if os.environ.get("KZBY_KG_VIRTUOSO_URL") and result["triples"] > max_virtuoso:
         result["virtuoso_error"] = f"not measured: above --max-virtuoso {max_virtuoso:,} triples"
     elif os.environ.get("KZBY_KG_VIRTUOSO_URL"):
-        from kzby_kg.backends import EndpointBackend
-        from kzby_kg.push import push
+        from kzby_kg.remote.endpoint import EndpointBackend
+        from kzby_kg.remote.push import push
 
         url = os.environ["KZBY_KG_VIRTUOSO_URL"]
         target = f"urn:kzby-kg:bench:{size}"
@@ -186,7 +190,7 @@ def same_results(reference: Any, fast: Any) -> bool:
     """Both validators name the same focus, path, value, severity and shape, as multisets."""
     from collections import Counter
 
-    from kzby_kg.results import normalise
+    from kzby_kg.querying.compare import normalise
 
     def key(r: Any) -> tuple[Any, ...]:
         return (r.severity, r.focus_curie, r.path, normalise(r.value_node), r.shape)
@@ -216,7 +220,7 @@ def raw_dump(store: Any, target: Path) -> None:
     same bytes' worth."""
     import pyoxigraph as ox
 
-    from kzby_kg.namespaces import PREFIXES
+    from kzby_kg.rdf.namespaces import PREFIXES
 
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     store.dump(str(target), ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=prefixes)
@@ -239,15 +243,15 @@ def measure_project(
     """The project's own load, rows read as rdflib terms and export; and its backend."""
     import pyoxigraph as ox
 
-    store = load_files(ox.Store(), files)
-    project = OxigraphBackend(store=store)
+    store = load_into(ox.Store(), files)
+    project = OxigraphBackend(store)
     target = out / "data" / "project-export.ttl"
 
     def converted(q: Any) -> None:
         list(run_stored(q, project, {}).rows)
 
     return {
-        "load": median_time(lambda: load_files(ox.Store(), files), runs),
+        "load": median_time(lambda: load_into(ox.Store(), files), runs),
         # reading every row as rdflib terms, for comparison with the lazy rows
         "queries_rows_converted": {
             n: median_time(lambda q=q: converted(q), runs) for n, q in queries.items()
@@ -316,8 +320,8 @@ def memory_child(mode: str, files: list[Path]) -> None:
                 raw_query(store, inline_bindings(q.text, q.bindings({})))
             raw_dump(store, target)
         else:
-            store = load_files(ox.Store(), files)
-            project = OxigraphBackend(store=store)
+            store = load_into(ox.Store(), files)
+            project = OxigraphBackend(store)
             for q in queries.values():
                 run_stored(q, project, {})
             dump_store(store, "turtle", target)
@@ -470,10 +474,10 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
         "Every figure was measured in this run, side by side, on this machine. Times are medians "
         "in seconds. *raw pyoxigraph* is the limit: pyoxigraph called directly (bulk_load, "
         "query with the solutions iterated, dump). *oxigraph (project)* is the project's own "
-        "calls: `cache.load_files`, `OxigraphBackend.run` (the whole answer held, rows turned "
+        "calls: `rdf.load.load_into`, `OxigraphBackend.run` (the whole answer held, rows turned "
         "into rdflib terms when read), "
-        "`export.dump_store`, and `fast_validation.validate_store`. rdflib steps run once "
-        "above 200k triples.",
+        "`rdf.write.dump_store`, and `validation.compiled.validate_compiled`. "
+        "rdflib steps run once above 200k triples.",
         "",
         "## Targets",
         "",

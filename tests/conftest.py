@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, Literal
+from rdflib.namespace import XSD
 
-from kzby_kg.backends import Backend, EndpointBackend, OxigraphBackend, RdflibBackend
-from kzby_kg.loading import add_file, load
 from kzby_kg.paths import ProjectPaths, find_root
-from kzby_kg.validation import Report, validate
+from kzby_kg.querying.backend import Backend
+from kzby_kg.querying.catalogue import StoredQuery, catalogue
+from kzby_kg.querying.engines import OxigraphBackend, RdflibBackend
+from kzby_kg.rdf.load import add_file, load, parse_turtle
+from kzby_kg.remote.endpoint import EndpointBackend
+from kzby_kg.validation.report import Report
+from kzby_kg.validation.shacl import results_of, shacl_report_graph, validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
@@ -27,17 +36,71 @@ def graph(paths: ProjectPaths) -> Graph:
 
 
 @pytest.fixture(scope="session")
-def report(graph: Graph, paths: ProjectPaths) -> Report:
-    return validate(graph, paths.shapes)
+def queries(paths: ProjectPaths) -> dict[str, StoredQuery]:
+    """The stored questions, read once per session (not at import time)."""
+    return catalogue(paths)
+
+
+def query_names(form: str | None = None) -> list[str]:
+    """Stored question names for parametrize, from the file names alone (nothing parsed);
+    with ``form``, only the questions whose text uses that query form."""
+    folder = ROOT / "queries"
+    return sorted(
+        p.stem
+        for p in folder.glob("*.rq")
+        if form is None or form in p.read_text(encoding="utf-8").upper()
+    )
+
+
+@pytest.fixture(scope="session")
+def shapes(paths: ProjectPaths) -> Graph:
+    """Parsed once: results name blank-node property shapes of this very graph."""
+    return parse_turtle(paths.shapes)
+
+
+@pytest.fixture(scope="session")
+def report(graph: Graph, shapes: Graph) -> Report:
+    """pyshacl's report on the article graph: the reference, computed once per session."""
+    return validate(graph, shapes)
 
 
 @pytest.fixture(scope="session")
 def fixture_graph(paths: ProjectPaths) -> Graph:
     """The real graph plus every invalid fixture (they use disjoint kzd:fx-* names)."""
     graph = load(paths)
-    for path in sorted((FIXTURES / "invalid").glob("*.ttl")):
+    for path in INVALID:
         add_file(graph, path)
     return graph
+
+
+@pytest.fixture(scope="session")
+def fixture_report_graph(fixture_graph: Graph, shapes: Graph) -> Graph:
+    """pyshacl's raw report on the graph with every invalid fixture, computed once."""
+    return shacl_report_graph(fixture_graph, shapes)
+
+
+@pytest.fixture(scope="session")
+def fixture_report(fixture_report_graph: Graph, fixture_graph: Graph, shapes: Graph) -> Report:
+    return Report(results_of(fixture_report_graph, fixture_graph, shapes))
+
+
+#: one invalid fixture per shape; each says what it must trigger in ``# expect:`` lines
+INVALID = sorted((FIXTURES / "invalid").glob("*.ttl"))
+EXPECT = re.compile(r"^# expect: (Violation|Warning|Info) (\S+) (\S+)\s*$")
+
+#: Stored questions that need imported data; test_questions.py checks the others.
+IMPORTED_QUESTIONS = {"migrant-stock", "cow-shared-organisations", "agreements-both-parties"}
+
+
+def expectations(path: Path) -> list[tuple[str, str, str | None]]:
+    """The (severity, focus, path) results a fixture file's header says it must trigger."""
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = EXPECT.match(line)
+        if match:
+            severity, focus, result_path = match.groups()
+            found.append((severity, focus, None if result_path == "-" else result_path))
+    return found
 
 
 # ------------------------------------------------ backends: tests written once, run per store
@@ -79,7 +142,7 @@ def require_virtuoso() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def virtuoso_backend(graph: Graph) -> Backend:
-    from kzby_kg.push import push
+    from kzby_kg.remote.push import push
 
     settings = require_virtuoso()
     push(
@@ -94,10 +157,55 @@ def virtuoso_backend(graph: Graph) -> Backend:
     return EndpointBackend(settings["url"], default_graph=VIRTUOSO_GRAPH, timeout=60)
 
 
-@pytest.fixture(scope="session", params=["embedded", "oxigraph", "virtuoso"])
+@pytest.fixture(
+    scope="session",
+    params=["rdflib", "oxigraph", pytest.param("virtuoso", marks=pytest.mark.slow)],
+)
 def backend(request: pytest.FixtureRequest, graph: Graph) -> Backend:
-    if request.param == "embedded":
+    if request.param == "rdflib":
         return RdflibBackend(graph)
     if request.param == "oxigraph":
-        return OxigraphBackend(graph)
+        return OxigraphBackend.from_graph(graph)
     return request.getfixturevalue("virtuoso_backend")
+
+
+@pytest.fixture(scope="session")
+def served() -> Iterator[str]:
+    """The project's graph served on a free loopback port with the default limits."""
+    import threading
+
+    from kzby_kg.web.app import make_server
+
+    server, pool = make_server("127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    yield f"http://{host}:{port}"
+    server.shutdown()
+    pool.close()
+
+
+def canonical_numbers(graph: Graph) -> Graph:
+    """Oxigraph keeps numbers by value and writes XSD's canonical form: 119.0 becomes 119."""
+    out = Graph()
+    for s, p, o in graph:
+        if isinstance(o, Literal) and o.datatype == XSD.decimal:
+            o = Literal(format(Decimal(str(o)).normalize(), "f"), datatype=XSD.decimal)
+        out.add((s, p, o))
+    return out
+
+
+def same_graph(a: Graph, b: Graph) -> bool:
+    """Graph isomorphism through RDFC-1.0 canonical labels (pyoxigraph): the same answer as
+    rdflib's ``isomorphic`` in milliseconds instead of seconds."""
+    import pyoxigraph as ox
+
+    from kzby_kg.rdf.terms import triple_to_ox
+
+    def canonical(graph: Graph) -> set[str]:
+        triples = [triple_to_ox(t) for t in graph]  # type: ignore[arg-type]
+        dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        return {str(quad) for quad in dataset}
+
+    return len(a) == len(b) and canonical(a) == canonical(b)

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
+from kzby_kg.errors import UsageError
 
 __all__ = ["ProjectPaths", "find_root"]
 

@@ -1,0 +1,312 @@
+"""The subcommands. Each reads its parsed options and calls one library function.
+
+Heavy libraries are imported inside each command, so that a command pays only for what it uses
+(``kzby-kg query`` does not import pyshacl, networkx or matplotlib).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kzby_kg.errors import UsageError
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from rdflib import Graph
+
+    from kzby_kg.querying.backend import Backend
+    from kzby_kg.querying.results import QueryResult
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from kzby_kg.pipeline import build
+
+    result = build(args.root, Path(args.out) if args.out else None)
+    print(result.format())
+    return 0 if result.report.conforms else 1
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from kzby_kg.paths import find_root
+    from kzby_kg.validation.validator import validate_files
+
+    paths = find_root(args.root)
+    files = [paths.ontology, *paths.data_files(), *(Path(f) for f in args.files)]
+    for path in files:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+    report = validate_files(files, paths.shapes, validator=args.validator, threshold=args.threshold)
+    print(report.format(include_info=args.info, per_message=None if args.all else 10))
+    return 0 if report.conforms else 1
+
+
+def _export_fast(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from kzby_kg.paths import find_root
+    from kzby_kg.rdf.cache import cached_store
+    from kzby_kg.rdf.write import dump_store
+
+    if args.format not in ("turtle", "nt") or args.as_of or args.view != "entities":
+        raise UsageError("--fast writes turtle or nt only, without --view or --as-of")
+    store = cached_store(find_root(args.root))
+    if args.output:
+        print(f"wrote {dump_store(store, args.format, Path(args.output))}", file=sys.stderr)
+        return 0
+    with tempfile.TemporaryDirectory() as folder:
+        written = dump_store(store, args.format, Path(folder) / "graph")
+        sys.stdout.buffer.write(written.read_bytes())
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from kzby_kg.importing.importer import import_table, load_mapping, progress_bar
+    from kzby_kg.paths import find_root
+
+    paths = find_root(args.root)
+    mapping = load_mapping(args.mapping, paths)
+    source = Path(args.file)
+    size = source.stat().st_size if source.is_file() else 0
+    progress = progress_bar(size) if size > 50_000_000 and sys.stderr.isatty() else None
+    summary = import_table(
+        mapping,
+        source,
+        paths,
+        source_label=args.source_label,
+        dry_run=args.dry_run,
+        progress=progress,
+    )
+    if progress is not None:
+        print(file=sys.stderr)
+    print(summary.format())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kzby_kg.rdf.load import load
+    from kzby_kg.rdf.write import export, serialize
+    from kzby_kg.views.network_io import NETWORK_FORMATS, network_bytes, write_network
+    from kzby_kg.views.networks import to_networkx
+
+    if args.fast:
+        return _export_fast(args)
+    graph = load(args.root)
+    if args.format in NETWORK_FORMATS:
+        net = to_networkx(graph, args.view, args.as_of)
+        if args.output:
+            print(f"wrote {write_network(net, args.format, Path(args.output))}", file=sys.stderr)
+        else:
+            sys.stdout.buffer.write(network_bytes(net, args.format))
+        return 0
+    if args.as_of or args.view != "entities":
+        raise UsageError("--view and --as-of apply to graphml, gexf and nodelink only")
+    if args.output:
+        print(f"wrote {export(graph, args.format, Path(args.output))}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(serialize(graph, args.format))
+    return 0
+
+
+def _network(args: argparse.Namespace) -> tuple[Graph, nx.MultiDiGraph]:
+    from kzby_kg.rdf.load import load
+    from kzby_kg.views.networks import to_networkx
+
+    graph = load(args.root)
+    return graph, to_networkx(graph, args.view, args.as_of)
+
+
+def _node(graph: Graph, net: nx.MultiDiGraph, name: str) -> str:
+    from kzby_kg.rdf.labels import curie
+    from kzby_kg.views.describe import resolve
+
+    node = curie(graph, resolve(graph, name))
+    if node not in net:
+        raise UsageError(f"{name!r} ({node}) is not a node of the {net.graph['view']} view")
+    return node
+
+
+def cmd_path(args: argparse.Namespace) -> int:
+    from kzby_kg.views.traversal import format_paths, shortest_paths
+
+    graph, net = _network(args)
+    paths = shortest_paths(net, _node(graph, net, args.a), _node(graph, net, args.b), args.limit)
+    print(format_paths(net, paths, args.lang))
+    return 0
+
+
+def cmd_neighbours(args: argparse.Namespace) -> int:
+    from kzby_kg.views.traversal import neighbours
+
+    graph, net = _network(args)
+    for node, distance in neighbours(net, _node(graph, net, args.entity), args.depth).items():
+        data = net.nodes[node]
+        name = data.get("label_" + args.lang) or data.get("label")
+        print(f"{distance}  {name} ({node})  [{data.get('kind', '')}]")
+    return 0
+
+
+def cmd_centrality(args: argparse.Namespace) -> int:
+    from kzby_kg.views.traversal import centrality
+
+    _, net = _network(args)
+    for node, score in centrality(net, args.measure, args.top):
+        data = net.nodes[node]
+        print(f"{score:.4f}  {data.get('label_' + args.lang) or data.get('label')} ({node})")
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    from kzby_kg.rdf.load import load
+    from kzby_kg.views.describe import resolve
+    from kzby_kg.views.timeline import timeline
+
+    graph = load(args.root)
+    entity = resolve(graph, args.entity) if args.entity else None
+    for entry in timeline(graph, entity, args.start, args.end, args.lang):
+        fact = entry.fact
+        print(f"{fact.when}  {fact.text} ({fact.node})")
+        print(f"    source: {'; '.join(fact.sources)}")
+    return 0
+
+
+def cmd_draw(args: argparse.Namespace) -> int:
+    from kzby_kg.views.network_io import draw
+
+    _, net = _network(args)
+    print(f"wrote {draw(net, Path(args.output), lang=args.lang)}", file=sys.stderr)
+    return 0
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    from kzby_kg.rdf.load import load
+    from kzby_kg.views.describe import describe, resolve
+
+    graph = load(args.root)
+    print(describe(graph, resolve(graph, args.entity), args.lang).format())
+    return 0
+
+
+def _backend(args: argparse.Namespace) -> Backend:
+    from kzby_kg.querying.engines import open_backend
+
+    return open_backend(
+        args.store,
+        endpoint=args.endpoint,
+        root=args.root,
+        user=args.user,
+        password=args.password or os.environ.get("KZBY_KG_PASSWORD"),
+        timeout=args.timeout,
+        retries=args.retries,
+        default_graph=args.default_graph,
+    )
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--param: expected NAME=VALUE, got {pair!r}")
+        params[name.strip()] = value
+    return params
+
+
+def cmd_queries(args: argparse.Namespace) -> int:
+    from kzby_kg.querying.catalogue import catalogue
+
+    for query in catalogue(args.root).values():
+        if args.tag and args.tag not in query.tags:
+            continue
+        params = ", ".join(
+            p.describe() + (f" = {query.defaults[p.name]}" if p.name in query.defaults else "")
+            for p in query.parameters
+        )
+        print(f"{query.name}\n    {query.summary}")
+        if params:
+            print(f"    parameters: {params}")
+    return 0
+
+
+def _print_result(args: argparse.Namespace, result: QueryResult, backend: Backend) -> None:
+    """Print a result; tables and markdown get labels, asked of the same backend."""
+    from kzby_kg.querying.render import fetch_labels, render
+
+    labels = (
+        fetch_labels(backend, result, args.lang) if args.format in ("table", "markdown") else {}
+    )
+    sys.stdout.write(render(result, args.format, labels=labels, lang=args.lang))
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from kzby_kg.querying.questions import run_stored, stored_query
+
+    stored = stored_query(args.name, args.root)
+    values = _params(args.param)
+    stored.bindings(values)  # refuse bad parameters before loading anything
+    backend = _backend(args)
+    _print_result(args, run_stored(stored, backend, values), backend)
+    return 0
+
+
+def cmd_sparql(args: argparse.Namespace) -> int:
+    from kzby_kg.querying.text import query_form
+
+    if bool(args.query) == bool(args.file):
+        raise UsageError("give the query as an argument or with -f FILE, not both or neither")
+    try:
+        text = args.query or Path(args.file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"-f: cannot read {args.file}: {exc.strerror}") from exc
+    query_form(text)  # refuse updates before loading anything
+    backend = _backend(args)
+    _print_result(args, backend.run(text), backend)
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from kzby_kg.rdf.load import load
+    from kzby_kg.remote.push import push
+
+    graph = load(args.root)
+    result = push(
+        graph,
+        args.endpoint,
+        args.graph,
+        update_url=args.update_url,
+        gsp_url=args.gsp_url,
+        user=args.user,
+        password=args.password or os.environ.get("KZBY_KG_PASSWORD"),
+        timeout=args.timeout,
+    )
+    print(f"pushed {result.triples} triples to <{result.graph}> with the {result.method}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kzby_kg.web.app import make_server
+    from kzby_kg.web.policy import Limits
+
+    limits = Limits(
+        timeout=args.timeout,
+        max_rows=args.max_rows,
+        max_query_length=args.max_query_length,
+        max_concurrent=args.max_concurrent,
+    )
+    server, pool = make_server(args.host, args.port, args.store, limits, args.root)
+    host, port = server.server_address[:2]
+    assert isinstance(host, str)  # an AF_INET server's address
+    print(
+        f"serving on http://{host}:{port}/ (SPARQL at /sparql, stored queries at /api); "
+        f"read-only, {limits.timeout:g} s and {limits.max_rows} rows per query",
+        file=sys.stderr,
+    )
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        pool.close()
+    return 0

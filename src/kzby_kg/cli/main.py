@@ -1,0 +1,228 @@
+"""The ``kzby-kg`` command line: the options, defined once, and the error boundary.
+
+Library errors (:class:`kzby_kg.errors.KzbyError`) become one line on stderr and exit code 2;
+validation violations exit 1; anything else is a bug, reported in one line with exit code 70.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from kzby_kg.cli import commands
+from kzby_kg.errors import KzbyError
+from kzby_kg.querying.engines import DEFAULT_STORE, STORES
+from kzby_kg.validation.validator import FAST_THRESHOLD
+
+__all__ = ["main"]
+
+LANGUAGES = ("en", "ru", "kk", "be")
+RESULT_FORMATS = ("table", "csv", "tsv", "json", "markdown")
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--root", help="project folder holding ontology/ and data/ (default: this checkout)"
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="kzby-kg",
+        description="A cited knowledge graph of Kazakhstan-Belarus relations in the EAEU.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", parents=[common], help="load, validate, write dist/ and summarise")
+    p.add_argument("--out", help="output folder (default: dist/)")
+    p.set_defaults(func=commands.cmd_build)
+
+    p = sub.add_parser("validate", parents=[common], help="print the SHACL report by label")
+    p.add_argument("files", nargs="*", help="extra Turtle files to validate with the graph")
+    p.add_argument("--info", action="store_true", help="also list Info results")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="list every result (default: at most 10 per message, then a count)",
+    )
+    p.add_argument(
+        "--validator",
+        default="auto",
+        choices=("auto", "pyshacl", "sparql"),
+        help="pyshacl (the reference), sparql (shapes compiled to SPARQL on Oxigraph, proven "
+        "equal by the tests), or auto (default): sparql from --threshold triples up, and "
+        "pyshacl for shapes the compiler cannot translate",
+    )
+    p.add_argument(
+        "--threshold",
+        type=int,
+        default=FAST_THRESHOLD,
+        help=f"triples from which auto picks the compiled validator (default {FAST_THRESHOLD})",
+    )
+    p.set_defaults(func=commands.cmd_validate)
+
+    p = sub.add_parser(
+        "import", parents=[common], help="add a table to the graph through a declared mapping"
+    )
+    p.add_argument(
+        "mapping", help="a folder of mappings/ (cow-igo, undesa-migrant-stock, …) or a path"
+    )
+    p.add_argument("file", help="the CSV file to import")
+    p.add_argument("--source-label", help="a label for this import's provenance record")
+    p.add_argument("--dry-run", action="store_true", help="check and show what would be added")
+    p.set_defaults(func=commands.cmd_import)
+
+    p = sub.add_parser("export", parents=[common], help="write the graph (deterministic, atomic)")
+    p.add_argument(
+        "--format",
+        default="turtle",
+        choices=["turtle", "nt", "jsonld", "graphml", "gexf", "nodelink"],
+    )
+    p.add_argument("-o", "--output", help="file to write (default: standard output)")
+    p.add_argument(
+        "--view",
+        default="entities",
+        choices=["entities", "full"],
+        help="network view for graphml, gexf and nodelink",
+    )
+    p.add_argument("--as-of", help="network formats: keep what held on this date")
+    p.add_argument(
+        "--fast",
+        action="store_true",
+        help="turtle or nt written by Oxigraph from the cached store: the same triples, much "
+        "faster on large graphs, but not canonical bytes (blank-node labels and order vary)",
+    )
+    p.set_defaults(func=commands.cmd_export)
+
+    network = argparse.ArgumentParser(add_help=False)
+    network.add_argument("--view", default="entities", choices=["entities", "full"])
+    network.add_argument("--as-of", help="keep the edges valid on this date (YYYY-MM-DD)")
+    network.add_argument("--lang", default="en", choices=LANGUAGES, help="language of labels")
+
+    p = sub.add_parser(
+        "path", parents=[common, network], help="shortest paths between two entities"
+    )
+    p.add_argument("a", help="an entity: label in any language, CURIE or IRI")
+    p.add_argument("b", help="another entity")
+    p.add_argument("--limit", type=int, default=5, help="how many shortest paths to show")
+    p.set_defaults(func=commands.cmd_path)
+
+    p = sub.add_parser("neighbours", parents=[common, network], help="entities near an entity")
+    p.add_argument("entity")
+    p.add_argument("--depth", type=int, default=1, help="hops (default 1)")
+    p.set_defaults(func=commands.cmd_neighbours)
+
+    p = sub.add_parser("centrality", parents=[common, network], help="the most central entities")
+    p.add_argument("--measure", default="degree", choices=["degree", "pagerank", "betweenness"])
+    p.add_argument("--top", type=int, default=10)
+    p.set_defaults(func=commands.cmd_centrality)
+
+    p = sub.add_parser("timeline", parents=[common], help="every dated fact in order, with sources")
+    p.add_argument("entity", nargs="?", help="only facts naming this entity")
+    p.add_argument("--from", dest="start", help="first year or date")
+    p.add_argument("--to", dest="end", help="last year or date")
+    p.add_argument("--lang", default="en", choices=LANGUAGES, help="language of labels")
+    p.set_defaults(func=commands.cmd_timeline)
+
+    p = sub.add_parser("draw", parents=[common, network], help="draw the network as PNG or SVG")
+    p.add_argument("-o", "--output", required=True, help="network.png or network.svg")
+    p.set_defaults(func=commands.cmd_draw)
+
+    remote = argparse.ArgumentParser(add_help=False)
+    remote.add_argument("--user", help="user name for the endpoint (HTTP digest or basic)")
+    remote.add_argument("--password", help="password (or set KZBY_KG_PASSWORD)")
+    remote.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (default 30)")
+
+    backend = argparse.ArgumentParser(add_help=False, parents=[remote])
+    backend.add_argument(
+        "--store",
+        default=DEFAULT_STORE,
+        choices=[*STORES, "memory"],
+        help=f"embedded engine: {DEFAULT_STORE} (default; cached, starts fast) or rdflib "
+        "(memory is an older name for rdflib)",
+    )
+    backend.add_argument("--endpoint", help="run on this SPARQL 1.1 endpoint instead")
+    backend.add_argument("--default-graph", help="default graph IRI on the endpoint")
+    backend.add_argument("--retries", type=int, default=3, help="retries on HTTP 429/503")
+    backend.add_argument("--format", default="table", choices=list(RESULT_FORMATS))
+    backend.add_argument("--lang", default="en", choices=LANGUAGES, help="language of labels")
+
+    p = sub.add_parser("queries", parents=[common], help="list the stored questions")
+    p.add_argument("--tag", help="only questions with this tag")
+    p.set_defaults(func=commands.cmd_queries)
+
+    p = sub.add_parser("query", parents=[common, backend], help="run a stored question by name")
+    p.add_argument("name", help="the question's name (see `kzby-kg queries`)")
+    p.add_argument(
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter value; repeat for several",
+    )
+    p.set_defaults(func=commands.cmd_query)
+
+    p = sub.add_parser("sparql", parents=[common, backend], help="run ad-hoc SPARQL (read-only)")
+    p.add_argument("query", nargs="?", help="the query text")
+    p.add_argument("-f", "--file", help="read the query from a .rq file")
+    p.set_defaults(func=commands.cmd_sparql)
+
+    p = sub.add_parser("push", parents=[common, remote], help="load the graph into a named graph")
+    p.add_argument("--endpoint", required=True, help="the server's SPARQL query URL")
+    p.add_argument("--graph", default="https://w3id.org/kzby-kg/graph", help="target graph IRI")
+    p.add_argument("--update-url", help="SPARQL Update URL (default: the endpoint)")
+    p.add_argument("--gsp-url", help="Graph Store Protocol URL; without it, SPARQL Update is used")
+    p.set_defaults(func=commands.cmd_push, timeout=120.0)
+
+    p = sub.add_parser(
+        "serve", parents=[common], help="serve a read-only SPARQL endpoint and pages"
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--store",
+        default=DEFAULT_STORE,
+        choices=[*STORES, "memory"],
+        help=f"engine that answers queries (default {DEFAULT_STORE})",
+    )
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds per query (default 10)")
+    p.add_argument("--max-rows", type=int, default=10_000)
+    p.add_argument("--max-query-length", type=int, default=20_000)
+    p.add_argument("--max-concurrent", type=int, default=2, help="queries run at once")
+    p.set_defaults(func=commands.cmd_serve)
+
+    p = sub.add_parser(
+        "describe", parents=[common], help="every fact about an entity, with sources"
+    )
+    p.add_argument("entity", help="a label in any language, a CURIE (kzd:belarus) or an IRI")
+    p.add_argument("--lang", default="en", choices=LANGUAGES, help="language of labels")
+    p.set_defaults(func=commands.cmd_describe)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code instead of raising."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KzbyError as exc:
+        print(f"kzby-kg: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kzby-kg: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("KZBY_KG_DEBUG") == "1":
+            raise
+        print(
+            f"kzby-kg: internal error: {type(exc).__name__}: {exc} "
+            "(set KZBY_KG_DEBUG=1 for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 70
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

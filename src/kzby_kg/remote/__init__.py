@@ -1,0 +1,1 @@
+"""Remote SPARQL servers: querying an endpoint, and pushing the graph into one."""

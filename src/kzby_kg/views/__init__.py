@@ -1,0 +1,1 @@
+"""Views of the graph for people: entity descriptions, timelines and networkx networks."""

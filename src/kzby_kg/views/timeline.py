@@ -1,0 +1,65 @@
+"""Every dated fact, in order, with its sources: for one entity or for the whole graph."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS
+
+from kzby_kg.errors import UsageError
+from kzby_kg.views.describe import Fact, fact_entry, when
+
+__all__ = ["TimelineEntry", "timeline"]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A dated fact: its time in true precision and a key that sorts vague periods too."""
+
+    sort_key: str
+    fact: Fact
+
+
+def _sort_key(text: str) -> str:
+    found = re.search(r"\d{4}(-\d{2}(-\d{2})?)?", text)
+    return found.group(0) if found else ""
+
+
+def _check_bound(name: str, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+        raise UsageError(f"--{name}: {value!r} is not a year, year-month or date")
+    return value
+
+
+def timeline(
+    graph: Graph,
+    entity: URIRef | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    lang: str = "en",
+) -> list[TimelineEntry]:
+    """Dated facts (with a source) naming ``entity`` (or all), between start and end inclusive.
+
+    Bounds compare at the coarser precision: ``--from 2015`` keeps 2015-01-01 and "2015".
+    """
+    _check_bound("from", start)
+    _check_bound("to", end)
+    entries = []
+    for fact in sorted(set(graph.subjects(DCTERMS.source)), key=str):
+        if not isinstance(fact, URIRef):
+            continue
+        if entity is not None and fact != entity and (fact, None, entity) not in graph:
+            continue
+        time_text = when(graph, fact, lang)
+        key = _sort_key(time_text)
+        if not key:
+            continue
+        if start and key[: len(start)] < start[: len(key)]:
+            continue
+        if end and key[: len(end)] > end[: len(key)]:
+            continue
+        entries.append(TimelineEntry(key, fact_entry(graph, fact, lang, True)))
+    entries.sort(key=lambda e: (e.sort_key, e.fact.node))
+    return entries

@@ -1,0 +1,1 @@
+"""The served endpoint: policy, worker pool, content negotiation, routes and pages."""

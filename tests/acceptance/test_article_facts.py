@@ -1,0 +1,245 @@
+"""The article's facts are in the graph with the values printed and the reference cited; its
+known defects raise the source-criticism warnings and are recorded as findings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, XSD
+
+from kzby_kg.rdf.namespaces import KZBY, KZD
+from kzby_kg.validation.report import Report
+
+TABLE_1 = {  # year, flow: (value as printed, share as printed)
+    (2010, "export"): ("464.8", "1.84"),
+    (2012, "export"): ("806.9", "1.75"),
+    (2013, "export"): ("870.4", "2.34"),
+    (2014, "export"): ("879.4", "2.44"),
+    (2010, "import"): ("405.8", "1.16"),
+    (2012, "import"): ("119.0", "0.26"),
+    (2013, "import"): ("82.4", "0.19"),
+    (2014, "import"): ("87.4", "0.22"),
+}
+TABLE_2 = {
+    (2015, "export"): "525.1",
+    (2016, "export"): "363.7",
+    (2018, "export"): "783.7",
+    (2020, "export"): "105.1",
+    (2015, "import"): "49.4",
+    (2016, "import"): "55.4",
+    (2018, "import"): "112.4",
+    (2020, "import"): "138.0",
+}
+
+
+def one(graph: Graph, subject: URIRef, predicate: URIRef) -> object:
+    values = list(graph.objects(subject, predicate))
+    assert len(values) == 1, f"{subject} {predicate}: {values}"
+    return values[0]
+
+
+def test_graph_has_no_violations(report: Report) -> None:
+    assert report.conforms, "\n" + "\n".join(
+        f"{r.focus_curie} {r.path} {r.message}" for r in report.violations
+    )
+
+
+@pytest.mark.parametrize(("key", "printed"), sorted(TABLE_1.items()), ids=str)
+def test_table_1_values_as_printed(
+    graph: Graph, key: tuple[int, str], printed: tuple[str, str]
+) -> None:
+    year, flow = key
+    obs = KZD[f"obs-t1-{year}-{flow}"]
+    assert one(graph, obs, KZBY.tradeValue).toPython() == Decimal(printed[0])
+    assert one(graph, obs, KZBY.sharePercent).toPython() == Decimal(printed[1])
+    assert one(graph, obs, KZBY.refPeriod) == Literal(str(year), datatype=XSD.gYear)
+    assert one(graph, obs, KZBY.unit) == KZD["unit-usd-billion"], "the printed unit is kept"
+    assert one(graph, obs, DCTERMS.source) == KZD["ref-05"]
+    assert str(one(graph, obs, KZBY.citationMarker)) == "[5]"
+
+
+@pytest.mark.parametrize(("key", "printed"), sorted(TABLE_2.items()), ids=str)
+def test_table_2_values_as_printed(graph: Graph, key: tuple[int, str], printed: str) -> None:
+    year, flow = key
+    obs = KZD[f"obs-t2-{year}-{flow}"]
+    assert one(graph, obs, KZBY.tradeValue).toPython() == Decimal(printed)
+    assert one(graph, obs, DCTERMS.source) == KZD["ref-06"]
+
+
+@pytest.mark.parametrize(
+    ("node", "prop", "expected", "source"),
+    [
+        (
+            "diplomatic-relations-1992",
+            DCTERMS.date,
+            Literal("1992-09-16", datatype=XSD.date),
+            "ref-02",
+        ),
+        ("commission-meeting-12", DCTERMS.date, Literal("2016-07-21", datatype=XSD.date), "ref-08"),
+        ("commission-meeting-12", KZBY.place, KZD.gomel, "ref-08"),
+        ("commission-meeting-12", KZBY.ordinal, Literal(12), "ref-08"),
+        ("founding-commission", DCTERMS.date, Literal("1996", datatype=XSD.gYear), "article"),
+        (
+            "agreement-migration-2019",
+            KZBY.signatureDate,
+            Literal("2019-10-25", datatype=XSD.date),
+            "ref-11",
+        ),
+        ("agreement-migration-2019", KZBY.placeNameAsWritten, Literal("Nur-Sultan"), "ref-11"),
+        ("programme-2001-2008", KZBY.signatureDate, Literal("2001", datatype=XSD.gYear), "ref-04"),
+        ("naming-auezov-street", DCTERMS.date, Literal("1997", datatype=XSD.gYear), "ref-13"),
+        ("oil-transit-2000", KZBY.value, Literal(2), "ref-04"),
+        ("oil-tolling-2001", KZBY.qualifier, KZD["qualifier-about"], "ref-04"),
+        ("joint-assembly-plants-2013", KZBY.value, Literal(13), "ref-09"),
+        ("enterprises-kz-capital-2015", KZBY.value, Literal(200), "ref-10"),
+        ("export-duty-budget-2017", KZBY.value, Literal(Decimal("3.5")), "ref-07"),
+        ("diaspora-belarusians-kz", KZBY.value, Literal(110), "ref-12"),
+        ("migration-wartime-evacuation", KZBY.numberOfPeople, Literal(Decimal("10.7")), "article"),
+        ("rank-1998-belarus", KZBY.rank, Literal(6), "ref-03"),
+        ("rank-1996-1997-belarus", KZBY.rank, Literal(3), "ref-03"),
+        ("commission-meetings-by-2016", KZBY.value, Literal(11), "ref-08"),
+    ],
+)
+def test_article_fact(graph: Graph, node: str, prop: URIRef, expected: object, source: str) -> None:
+    subject = KZD[node]
+    assert (subject, prop, expected) in graph, f"{node} {prop} != {expected}"
+    assert KZD[source] in set(graph.objects(subject, DCTERMS.source))
+
+
+def test_dates_keep_their_precision(graph: Graph) -> None:
+    """A year stays a year: a day-precise 1 January only where a treaty fixes that day."""
+    new_years = {
+        str(o)
+        for o in graph.objects()
+        if isinstance(o, Literal) and o.datatype == XSD.date and str(o).endswith("-01-01")
+    }
+    # Customs Union tariff (2010), CES launch (2012), EAEU and EurAsEC's end (2015).
+    assert new_years <= {"2010-01-01", "2012-01-01", "2015-01-01"}, new_years
+
+
+def test_every_diaspora_region_is_in_kazakhstan(graph: Graph) -> None:
+    regions = set(graph.objects(KZD["diaspora-belarusians-kz"], KZBY.mainRegion))
+    assert len(regions) == 5
+    assert all((r, KZBY.inCountry, KZD.kazakhstan) in graph for r in regions)
+
+
+def test_required_wikidata_links(graph: Graph) -> None:
+    from rdflib.namespace import OWL
+
+    expected = {
+        "kazakhstan": "Q232",
+        "belarus": "Q184",
+        "russia": "Q159",
+        "armenia": "Q399",
+        "kyrgyzstan": "Q813",
+        "eaeu": "Q4173083",
+        "cis": "Q7779",
+        "eurasec": "Q473996",
+        "csto": "Q318693",
+        "sco": "Q485207",
+        "minsk": "Q2280",
+        "astana": "Q1520",
+        "gomel": "Q2678",
+    }
+    for name, qid in expected.items():
+        assert (KZD[name], OWL.sameAs, URIRef(f"http://www.wikidata.org/entity/{qid}")) in graph, (
+            name
+        )
+
+
+# ---------------------------------------------------------------- source criticism
+
+
+def warnings_on(report: Report, node: str, path: str) -> list[str]:
+    return [r.message for r in report.warnings if r.focus_curie == f"kzd:{node}" and r.path == path]
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        "commission-meeting-12",
+        "commission-meetings-by-2016",
+        "oil-transit-2000",
+        "oil-tolling-2001",
+        "programme-2001-2008",
+        "obs-t1-2013-export",
+        "obs-t1-2014-import",
+        "export-duty-budget-2017",
+    ],
+)
+def test_source_predates_fact_warns(report: Report, node: str) -> None:
+    assert any(
+        "before the fact it supports" in m for m in warnings_on(report, node, "dcterms:source")
+    )
+
+
+@pytest.mark.parametrize("node", ["obs-t1-2010-export", "obs-t1-2012-import"])
+def test_older_sources_do_not_warn(report: Report, node: str) -> None:
+    assert not any("before the fact" in m for m in warnings_on(report, node, "dcterms:source"))
+
+
+@pytest.mark.parametrize("key", sorted(TABLE_1), ids=str)
+def test_unit_magnitude_warns_on_table_1(report: Report, key: tuple[int, str]) -> None:
+    year, flow = key
+    assert any(
+        "implies a total" in m for m in warnings_on(report, f"obs-t1-{year}-{flow}", "kzby:unit")
+    )
+
+
+@pytest.mark.parametrize("key", sorted(TABLE_2), ids=str)
+def test_unit_magnitude_warns_on_table_2(report: Report, key: tuple[int, str]) -> None:
+    year, flow = key
+    assert any(
+        "same unit and of the same magnitude" in m
+        for m in warnings_on(report, f"obs-t2-{year}-{flow}", "kzby:unit")
+    )
+
+
+def test_swapped_columns_warn_on_2014_only(report: Report) -> None:
+    swapped = {
+        (r.focus_curie, r.path) for r in report.warnings if "columns look swapped" in r.message
+    }
+    assert swapped == {
+        (f"kzd:obs-t1-2014-{f}", p)
+        for f in ("export", "import")
+        for p in ("kzby:valueHeading", "kzby:shareHeading")
+    }
+
+
+def test_partial_year_warns_on_2020_export_only(report: Report) -> None:
+    partial = {r.focus_curie for r in report.warnings if "partial-year" in r.message}
+    assert partial == {"kzd:obs-t2-2020-export"}
+
+
+def test_coverage_warns_on_2020(report: Report) -> None:
+    covered = {r.focus_curie for r in report.warnings if "covers a period ending" in r.message}
+    assert covered == {"kzd:obs-t2-2020-export", "kzd:obs-t2-2020-import"}
+
+
+def test_reference_list_defects_warn(report: Report) -> None:
+    entries = {
+        (r.focus_curie, r.message.split(":")[0])
+        for r in report.warnings
+        if r.path == "kzby:describesWork"
+    }
+    assert ("kzd:ref-03", "describes the same work as another entry") in entries
+    assert ("kzd:ref-04", "describes the same work as another entry") in entries
+    assert any(
+        curie == "kzd:ref-07" and "merges" in msg
+        for curie, msg in ((r.focus_curie, r.message) for r in report.warnings)
+    )
+
+
+def test_every_warning_is_backed_by_a_recorded_finding(graph: Graph, report: Report) -> None:
+    """The shapes and the hand-recorded findings agree: nothing is flagged that nobody examined."""
+    affected = {graph.namespace_manager.curie(o) for o in graph.objects(None, KZBY.affects)}
+    unexplained = sorted({r.focus_curie for r in report.warnings} - affected)
+    assert not unexplained, f"warnings with no recorded data-quality finding: {unexplained}"
+
+
+def test_findings_keep_the_article_value(graph: Graph) -> None:
+    finding = KZD["finding-unit-billions-are-millions"]
+    assert (finding, KZBY.suggestedUnit, KZD["unit-usd-million"]) in graph
+    assert (KZD["obs-t1-2010-export"], KZBY.unit, KZD["unit-usd-billion"]) in graph

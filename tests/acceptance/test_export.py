@@ -1,0 +1,81 @@
+"""Exports round-trip, are byte-for-byte deterministic, and never damage an existing file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from kzby_kg.errors import ExportError, UsageError
+from kzby_kg.rdf.write import FORMATS, export, serialize
+
+from ..conftest import canonical_numbers, same_graph
+
+RDFLIB_FORMAT = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld"}
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_export_round_trips(graph: Graph, fmt: str, tmp_path: Path) -> None:
+    path = export(graph, fmt, tmp_path / f"out{FORMATS[fmt].suffix}")
+    again = Graph().parse(path, format=RDFLIB_FORMAT[fmt])
+    assert len(again) == len(graph)
+    # numbers compared by value: rdflib writes the decimal 119 as 119.0 in Turtle
+    assert same_graph(canonical_numbers(again), canonical_numbers(graph))
+
+
+def test_exports_are_deterministic_across_processes(tmp_path: Path) -> None:
+    """Different hash seeds, separate processes and loads: the same bytes in every format."""
+    outputs = []
+    for seed in ("1", "2"):
+        target = tmp_path / seed
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [sys.executable, "-m", "kzby_kg", "build", "--out", str(target)],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
+        outputs.append({p.name: p.read_bytes() for p in sorted(target.iterdir())})
+    assert outputs[0] == outputs[1]
+    assert sorted(outputs[0]) == sorted(f"kzby-kg{f.suffix}" for f in FORMATS.values())
+    assert all(len(data) > 10_000 for data in outputs[0].values())
+
+
+def test_unknown_format_leaves_file_alone(graph: Graph, tmp_path: Path) -> None:
+    target = tmp_path / "keep.ttl"
+    target.write_text("previous content")
+    with pytest.raises(UsageError, match="format"):
+        export(graph, "rdfxml-please", target)
+    assert target.read_text() == "previous content"
+
+
+def test_failed_write_leaves_file_alone_and_no_temp(
+    graph: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "keep.nt"
+    target.write_text("previous content")
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(ExportError, match="No space left"):
+        export(graph, "nt", target)
+    assert target.read_text() == "previous content"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.nt"]
+
+
+def test_unwritable_folder_is_a_clear_error(graph: Graph, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(ExportError, match="cannot write"):
+        export(graph, "turtle", blocker / "sub" / "out.ttl")
+
+
+def test_nt_lines_are_sorted(graph: Graph) -> None:
+    lines = serialize(graph, "nt").decode().splitlines()
+    assert lines == sorted(lines)

@@ -1,0 +1,475 @@
+"""The served endpoint: protocol, read-only, no outbound access, limits, bad input, load, pages.
+
+All traffic goes to 127.0.0.1 only, and every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import statistics
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from kzby_kg.querying.formats import serialize_result
+from kzby_kg.web.app import make_server
+from kzby_kg.web.policy import Limits
+
+from ..conftest import skip_unless_required
+
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def start(limits: Limits, store: str = "memory") -> tuple[str, object, object]:
+    server, pool = make_server("127.0.0.1", 0, store, limits)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    return f"http://{host}:{port}", server, pool
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[str]:
+    url, server, pool = start(
+        Limits(
+            timeout=2.0,
+            max_rows=500,
+            max_query_length=3000,
+            max_concurrent=2,
+            queue_wait=1.0,
+            max_body=10_000,
+        )
+    )
+    yield url
+    server.shutdown()
+    pool.close()
+
+
+def call(
+    url: str,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    method: str | None = None,
+    timeout: float = 30,
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def sparql_get(
+    base: str, query: str, accept: str = "application/sparql-results+json"
+) -> tuple[int, dict[str, str], bytes]:
+    return call(
+        f"{base}/sparql?{urllib.parse.urlencode({'query': query})}", headers={"Accept": accept}
+    )
+
+
+def sparql_post(base: str, query: str, direct: bool = False) -> tuple[int, dict[str, str], bytes]:
+    if direct:
+        return call(f"{base}/sparql", query.encode(), {"Content-Type": "application/sparql-query"})
+    return call(
+        f"{base}/sparql",
+        urllib.parse.urlencode({"query": query}).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def count(base: str) -> int:
+    status, _, body = sparql_get(base, COUNT)
+    assert status == 200
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+
+# ---------------------------------------------------------------- protocol
+
+
+def test_get_post_and_direct_post_agree(base: str, graph: Graph) -> None:
+    answers = [
+        sparql_get(base, COUNT),
+        sparql_post(base, COUNT),
+        sparql_post(base, COUNT, direct=True),
+    ]
+    assert {a[0] for a in answers} == {200}
+    assert len({a[2] for a in answers}) == 1
+    assert count(base) == len(graph)
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected", "marker"),
+    [
+        ("application/sparql-results+json", "application/sparql-results+json", b'"bindings"'),
+        ("application/sparql-results+xml", "application/sparql-results+xml", b"<sparql"),
+        ("text/csv", "text/csv", b"label\r\n"),  # RFC 4180 line ends
+        ("text/tab-separated-values", "text/tab-separated-values", b"?label"),
+    ],
+)
+def test_select_content_negotiation(base: str, accept: str, expected: str, marker: bytes) -> None:
+    status, headers, body = sparql_get(
+        base,
+        "SELECT ?label WHERE { <https://w3id.org/kzby-kg/id/gomel> "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?label }",
+        accept,
+    )
+    assert status == 200 and headers["Content-Type"].startswith(expected)
+    assert marker in body and "Гомель".encode() in body
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "json-ld"),
+    ],
+)
+def test_construct_content_negotiation(base: str, accept: str, fmt: str) -> None:
+    status, headers, body = sparql_get(
+        base, "CONSTRUCT WHERE { <https://w3id.org/kzby-kg/id/gomel> ?p ?o }", accept
+    )
+    assert status == 200 and headers["Content-Type"].startswith(accept)
+    assert len(Graph().parse(data=body, format=fmt)) >= 5
+
+
+def test_unacceptable_type_is_406(base: str) -> None:
+    assert sparql_get(base, COUNT, "image/png")[0] == 406
+
+
+def test_sparqlwrapper_works_against_it(base: str) -> None:
+    from SPARQLWrapper import JSON, XML, SPARQLWrapper
+
+    wrapper = SPARQLWrapper(f"{base}/sparql")
+    wrapper.setQuery("ASK { <https://w3id.org/kzby-kg/id/gomel> ?p ?o }")
+    wrapper.setReturnFormat(JSON)
+    assert wrapper.query().convert()["boolean"] is True
+    wrapper.setQuery(
+        "SELECT ?o WHERE { <https://w3id.org/kzby-kg/id/gomel> "
+        "<http://www.w3.org/2002/07/owl#sameAs> ?o }"
+    )
+    wrapper.setReturnFormat(XML)
+    assert b"Q2678" in wrapper.query().response.read()
+
+
+def test_stored_queries_as_web_api(base: str) -> None:
+    import kzby_kg
+
+    status, _, body = call(f"{base}/api")
+    assert status == 200 and len(json.loads(body)) >= 25
+    status, _, body = call(f"{base}/api/commission-meetings?since=2000")
+    assert status == 200
+    served = json.loads(body)
+    local = json.loads(serialize_result(kzby_kg.query("commission-meetings", since=2000), "json"))
+    assert served == local
+    status, _, body = call(f"{base}/api/facts-citing-reference?reference=four")
+    assert status == 400 and b"parameter 'reference'" in body
+    assert call(f"{base}/api/no-such-question")[0] == 404
+
+
+# ---------------------------------------------------------------- read-only
+
+
+@pytest.mark.parametrize("how", ["get", "form", "direct"])
+def test_updates_are_refused_and_change_nothing(base: str, how: str) -> None:
+    before = count(base)
+    update = "DELETE WHERE { ?s ?p ?o }"
+    if how == "get":
+        status, _, body = call(f"{base}/sparql?{urllib.parse.urlencode({'update': update})}")
+    elif how == "form":
+        status, _, body = call(
+            f"{base}/sparql",
+            urllib.parse.urlencode({"update": update}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+    else:
+        status, _, body = call(
+            f"{base}/sparql", update.encode(), {"Content-Type": "application/sparql-update"}
+        )
+    assert status == 403 and b"read-only" in body
+    assert sparql_post(base, "INSERT DATA { <urn:a> <urn:b> <urn:c> }", direct=True)[0] == 403
+    assert count(base) == before
+
+
+# ---------------------------------------------------------------- no outbound access
+
+
+@pytest.fixture()
+def listener() -> Iterator[tuple[str, list[int]]]:
+    """A TCP listener on 127.0.0.1 that counts the connections it receives."""
+    seen: list[int] = []
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    sock.settimeout(0.2)
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+                seen.append(1)
+                conn.close()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}/", seen
+    stop.set()
+    thread.join(timeout=2)
+    sock.close()
+
+
+def outbound_queries(url: str) -> list[str]:
+    return [
+        f"SELECT * WHERE {{ SERVICE <{url}sparql> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE SILENT <{url}sparql> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ VALUES ?x {{ <{url}> }} SERVICE ?x {{ ?s ?p ?o }} }}",
+        f"select * where {{ service <{url}> {{ ?s ?p ?o }} }}",
+        f"SELECT * FROM <{url}data.ttl> WHERE {{ ?s ?p ?o }}",
+        f"SELECT * FROM NAMED <{url}data.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
+        f"LOAD <{url}data.ttl>",
+        "LOAD <file:///etc/passwd> INTO GRAPH <urn:x>",
+    ]
+
+
+def test_no_outbound_access(base: str, listener: tuple[str, list[int]]) -> None:
+    url, seen = listener
+    for query in outbound_queries(url):
+        for status, _, body in (sparql_get(base, query), sparql_post(base, query, direct=True)):
+            assert status == 403, (query, body)
+    status, _, body = call(
+        f"{base}/sparql?"
+        + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }", "default-graph-uri": url})
+    )
+    assert status == 403
+    time.sleep(1.0)
+    assert seen == [], f"the server connected out {len(seen)} times"
+
+
+# ---------------------------------------------------------------- limits
+
+
+def test_time_limit_stops_the_work_and_others_still_answer(base: str) -> None:
+    outcome: dict[str, object] = {}
+
+    def slow() -> None:
+        started = time.monotonic()
+        outcome["slow"] = sparql_post(base, SLOW)
+        outcome["elapsed"] = time.monotonic() - started
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    status, _, body = sparql_get(base, "ASK { <https://w3id.org/kzby-kg/id/gomel> ?p ?o }")
+    ask_time = time.monotonic() - started
+    thread.join(timeout=30)
+    assert status == 200 and json.loads(body)["boolean"] is True
+    assert ask_time < 1.0, ask_time
+    slow_status, _, slow_body = outcome["slow"]  # type: ignore[misc]
+    assert slow_status == 503 and b"time limit of 2 s" in slow_body
+    assert outcome["elapsed"] < 2.0 + 1.0  # type: ignore[operator]
+    assert count(base) > 0, "a fresh worker replaced the killed one"
+
+
+def test_row_limit(base: str) -> None:
+    status, _, body = sparql_get(base, "SELECT * WHERE { ?s ?p ?o }")
+    assert status == 413 and b"limit is 500" in body
+
+
+def test_query_length_limit(base: str) -> None:
+    long_query = "SELECT * WHERE { ?s ?p ?o } # " + "x" * 5000
+    status, _, body = sparql_post(base, long_query, direct=True)
+    assert status == 413 and b"the limit is 3000" in body
+
+
+def test_concurrency_limit(base: str) -> None:
+    results: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(sparql_post(base, SLOW)[0]))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)
+    for thread in threads:
+        thread.join(timeout=30)
+    statuses = sorted(results)
+    assert statuses == [503, 503, 503]  # two hit the time limit, one found no free slot
+    assert sparql_post(base, SLOW)[0] == 503
+
+
+def test_busy_message_is_clear(base: str) -> None:
+    holders = [threading.Thread(target=sparql_post, args=(base, SLOW)) for _ in range(2)]
+    for thread in holders:
+        thread.start()
+    time.sleep(0.3)
+    status, _, body = sparql_get(base, COUNT)
+    for thread in holders:
+        thread.join(timeout=30)
+    assert status == 503 and b"query slots are busy" in body
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data", "headers", "expected"),
+    [
+        ("GET", "/sparql?query=SELECT%20%3Fx%20WHERE%20%7B", None, {}, 400),
+        ("GET", "/sparql", None, {}, 400),
+        ("GET", "/nowhere", None, {}, 404),
+        ("GET", "/static/../pyproject.toml", None, {}, 404),
+        ("GET", "/id/no-such-entity", None, {}, 404),
+        ("POST", "/sparql", b"x" * 20_000, {"Content-Type": "application/sparql-query"}, 413),
+        ("POST", "/sparql", b"query=ASK{}", {"Content-Type": "image/png"}, 415),
+        ("PUT", "/sparql", b"<a> <b> <c> .", {"Content-Type": "text/turtle"}, 405),
+        ("DELETE", "/sparql", None, {}, 405),
+        ("POST", "/api/trade-balance", b"", {}, 405),
+    ],
+)
+def test_bad_input_is_4xx_with_a_message(
+    base: str, method: str, path: str, data: bytes | None, headers: dict[str, str], expected: int
+) -> None:
+    status, _, body = call(base + path, data, headers, method)
+    assert status == expected, body
+    assert body.strip(), "every refusal says why"
+
+
+# ---------------------------------------------------------------- entity pages
+
+
+def test_entity_page_html_and_machine_formats(base: str) -> None:
+    status, headers, body = call(f"{base}/id/gomel", headers={"Accept": "text/html"})
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    page = body.decode()
+    assert "12th meeting" in page and "Reference 8" in page and 'href="/id/belarus"' in page
+    assert "http://" not in page.split("<body>")[0].replace("http://www.w3.org", ""), (
+        "no external resources"
+    )
+    for accept, fmt in (("text/turtle", "turtle"), ("application/ld+json", "json-ld")):
+        status, headers, body = call(f"{base}/id/gomel", headers={"Accept": accept})
+        assert status == 200 and headers["Content-Type"].startswith(accept)
+        described = Graph().parse(data=body, format=fmt)
+        assert any("Гомель" in str(o) for o in described.objects())
+
+
+# ---------------------------------------------------------------- load
+
+
+@pytest.mark.slow
+def test_fifty_clients(tmp_path: Path) -> None:
+    url, server, pool = start(
+        Limits(timeout=10.0, max_concurrent=2, queue_wait=60.0), store="oxigraph"
+    )
+    requests = [
+        lambda: call(f"{url}/api/trade-balance"),
+        lambda: call(f"{url}/api/commission-meetings?since=2000"),
+        lambda: sparql_post(
+            url, "SELECT ?s WHERE { ?s a <https://w3id.org/kzby-kg/ontology#SovereignState> }"
+        ),
+        lambda: sparql_get(url, "ASK { ?s ?p ?o }"),
+    ]
+    latencies: list[float] = []
+    errors: list[object] = []
+    deadline = time.monotonic() + 5.0
+    lock = threading.Lock()
+
+    def client(i: int) -> None:
+        n = 0
+        while time.monotonic() < deadline and n < 200:
+            started = time.monotonic()
+            try:
+                status, _, body = requests[(i + n) % len(requests)]()
+            except OSError as exc:  # a refused or reset connection is an error too
+                status, body = 0, repr(exc).encode()
+            with lock:
+                latencies.append(time.monotonic() - started)
+                if status != 200:
+                    errors.append((status, body[:100]))
+            n += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    server.shutdown()
+    pool.close()
+    assert not errors, errors[:3]
+    latencies.sort()
+    p50, p95 = statistics.median(latencies), latencies[int(0.95 * (len(latencies) - 1))]
+    ARTEFACTS.mkdir(exist_ok=True)
+    report = (
+        f"50 clients, 5 s, {len(latencies)} requests, 0 errors, "
+        f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms\n"
+    )
+    (ARTEFACTS / "load.txt").write_text(report)
+    print(report)
+    assert len(latencies) > 100
+
+
+# ---------------------------------------------------------------- a real browser
+
+
+def browser() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        skip_unless_required(
+            "Chromium not installed (apt-get install chromium) for the browser test",
+            "KZBY_KG_REQUIRE_BROWSER",
+        )
+    assert path is not None
+    return path
+
+
+@pytest.mark.slow
+def test_query_page_in_headless_chromium(base: str, tmp_path: Path) -> None:
+    chromium = browser()
+    page = f"{base}/?example=diplomatic-relations&run=1"
+    flags = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=15000",
+    ]
+    dom = subprocess.run([*flags, "--dump-dom", page], capture_output=True, text=True, timeout=120)
+    assert 'id="result-table"' in dom.stdout, dom.stderr[-2000:]
+    table = dom.stdout.split('id="result-table"', 1)[1].split("</table>", 1)[0]
+    assert "1992-09-16" in table and "kzd:diplomatic-relations-1992" in table
+    ARTEFACTS.mkdir(exist_ok=True)
+    shot = ARTEFACTS / "query-page.png"
+    subprocess.run(
+        [*flags, "--window-size=1400,1000", f"--screenshot={shot}", page],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,84 @@
+"""Every shape can fail: each invalid fixture produces the results its header expects, and every
+node shape in ontology/shapes.ttl is exercised by some fixture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from kzby_kg.validation.report import Report
+
+from ..conftest import INVALID, expectations
+
+
+def test_fixtures_declare_expectations() -> None:
+    assert INVALID, "no invalid fixtures found"
+    for path in INVALID:
+        assert expectations(path), f"{path.name} declares no '# expect:' line"
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_invalid_fixture_fails_as_expected(path: Path, fixture_report: Report) -> None:
+    got = {(r.severity, r.focus_curie, r.path) for r in fixture_report.results}
+    missing = [e for e in expectations(path) if e not in got]
+    assert not missing, f"{path.name}: expected results not reported: {missing}"
+
+
+def test_fixture_violations_concern_fixture_nodes_only(fixture_report: Report) -> None:
+    """The fixtures break their own nodes and nothing of the real graph."""
+    stray = [
+        r
+        for r in fixture_report.violations
+        if "fx" not in r.focus_curie and "fx" not in r.focus_label
+    ]
+    assert not stray, stray
+
+
+def _targets(shapes: Graph, shape: Node, data: Graph, focus: Node) -> bool:
+    for cls in shapes.objects(shape, SH.targetClass):
+        ask = data.query("ASK { ?f a/rdfs:subClassOf* ?c }", initBindings={"f": focus, "c": cls})
+        if ask.askAnswer:
+            return True
+    for prop in shapes.objects(shape, SH.targetSubjectsOf):
+        if (focus, prop, None) in data:
+            return True
+    return any((None, prop, focus) in data for prop in shapes.objects(shape, SH.targetObjectsOf))
+
+
+def _node_shapes_behind(shapes: Graph, data: Graph, focus: Node, source: Node) -> set[Node]:
+    """Node shapes that own the constraint or property shape ``source`` and target ``focus``."""
+    owners = (
+        {source}
+        | set(shapes.subjects(SH.property, source))
+        | set(shapes.subjects(SH.sparql, source))
+    )
+    return {
+        o
+        for o in owners
+        if (o, RDF.type, SH.NodeShape) in shapes and _targets(shapes, o, data, focus)
+    }
+
+
+def test_every_node_shape_is_exercised(
+    shapes: Graph, fixture_graph: Graph, fixture_report_graph: Graph
+) -> None:
+    report_graph = fixture_report_graph
+    exercised: set[Node] = set()
+    for node in report_graph.subjects(RDF.type, SH.ValidationResult):
+        focus = report_graph.value(node, SH.focusNode)
+        if not isinstance(focus, URIRef) or ("/fx" not in str(focus) and "#fx" not in str(focus)):
+            continue
+        for source in (
+            report_graph.value(node, SH.sourceShape),
+            report_graph.value(node, SH.sourceConstraint),
+        ):
+            if source is not None:
+                exercised |= _node_shapes_behind(shapes, fixture_graph, focus, source)
+    never = sorted(
+        str(s).rsplit("#", 1)[-1] for s in set(shapes.subjects(RDF.type, SH.NodeShape)) - exercised
+    )
+    assert not never, f"node shapes that no invalid fixture makes fail: {never}"

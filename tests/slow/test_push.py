@@ -1,0 +1,78 @@
+"""push replaces a named graph on a real server all or nothing (needs Virtuoso; see conftest)."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph
+
+from kzby_kg.errors import EndpointError
+from kzby_kg.remote.endpoint import EndpointBackend
+from kzby_kg.remote.push import _Server, push
+
+from ..conftest import require_virtuoso
+
+pytestmark = pytest.mark.slow
+
+
+def _count(url: str, graph_iri: str) -> int:
+    result = EndpointBackend(url).run(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}"
+    )
+    return int(result.rows[0][0])
+
+
+def _staging_graphs(url: str) -> int:
+    result = EndpointBackend(url).run(
+        "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+        'FILTER (STRSTARTS(STR(?g), "urn:kzby-kg:staging:")) }'
+    )
+    return int(result.rows[0][0])
+
+
+@pytest.mark.parametrize("method", ["Graph Store Protocol", "SPARQL Update"])
+def test_push_loads_every_triple(graph: Graph, method: str) -> None:
+    settings = require_virtuoso()
+    target = f"urn:kzby-kg:test:push:{method.split()[0].lower()}"
+    result = push(
+        graph,
+        settings["url"],
+        target,
+        update_url=settings["update_url"],
+        gsp_url=settings["gsp_url"] if method.startswith("Graph") else None,
+        user=settings["user"],
+        password=settings["password"],
+    )
+    assert result.method == method
+    assert _count(settings["url"], target) == len(graph) == result.triples
+    assert _staging_graphs(settings["url"]) == 0
+
+
+def test_failed_push_leaves_target_as_it_was(graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = require_virtuoso()
+    target = "urn:kzby-kg:test:push:atomic"
+    kwargs = dict(
+        update_url=settings["update_url"],
+        gsp_url=settings["gsp_url"] or None,
+        user=settings["user"],
+        password=settings["password"],
+    )
+    push(graph, settings["url"], target, **kwargs)
+    smaller = Graph()
+    for i, triple in enumerate(graph):
+        if i < 100:
+            smaller.add(triple)
+    monkeypatch.setattr(_Server, "count", lambda self, iri: -1)  # the check after staging fails
+    with pytest.raises(EndpointError, match="target graph is left as it was"):
+        push(smaller, settings["url"], target, **kwargs)
+    assert _count(settings["url"], target) == len(graph)
+    assert _staging_graphs(settings["url"]) == 0
+
+
+def test_push_to_a_dead_server_is_clear(graph: Graph) -> None:
+    with pytest.raises(EndpointError, match="cannot reach"):
+        push(graph, "http://127.0.0.1:9/sparql", "urn:kzby-kg:test:dead", timeout=2)
+
+
+def test_push_refuses_a_bad_graph_iri(graph: Graph) -> None:
+    with pytest.raises(EndpointError, match="not an absolute IRI"):
+        push(graph, "http://127.0.0.1:9/sparql", "my graph> }")
