@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal
 from rdflib.namespace import XSD
@@ -16,7 +18,7 @@ from kzby_kg.paths import ProjectPaths, find_root
 from kzby_kg.querying.backend import Backend
 from kzby_kg.querying.catalogue import StoredQuery, catalogue
 from kzby_kg.querying.engines import OxigraphBackend, RdflibBackend
-from kzby_kg.rdf.load import add_file, load, parse_turtle
+from kzby_kg.rdf.load import add_file, load, load_store, parse_turtle
 from kzby_kg.remote.endpoint import EndpointBackend
 from kzby_kg.validation.report import Report
 from kzby_kg.validation.shacl import results_of, shacl_report_graph, validate
@@ -33,6 +35,12 @@ def paths() -> ProjectPaths:
 @pytest.fixture(scope="session")
 def graph(paths: ProjectPaths) -> Graph:
     return load(paths)
+
+
+@pytest.fixture(scope="session")
+def store(paths: ProjectPaths) -> ox.Store:
+    """The project's graph in an in-memory Oxigraph store, loaded once (do not write to it)."""
+    return load_store(paths)
 
 
 @pytest.fixture(scope="session")
@@ -159,7 +167,13 @@ def virtuoso_backend(graph: Graph) -> Backend:
 
 @pytest.fixture(
     scope="session",
-    params=["rdflib", "oxigraph", pytest.param("virtuoso", marks=pytest.mark.slow)],
+    # Oxigraph (the default) in the fast tiers; rdflib takes 12 s over the competency questions
+    # and Virtuoso needs a server, so both run in the slow tier (CI runs every tier)
+    params=[
+        pytest.param("rdflib", marks=pytest.mark.slow),
+        "oxigraph",
+        pytest.param("virtuoso", marks=pytest.mark.slow),
+    ],
 )
 def backend(request: pytest.FixtureRequest, graph: Graph) -> Backend:
     if request.param == "rdflib":
@@ -209,3 +223,25 @@ def same_graph(a: Graph, b: Graph) -> bool:
         return {str(quad) for quad in dataset}
 
     return len(a) == len(b) and canonical(a) == canonical(b)
+
+
+# ------------------------------------------------ project copies, for tests that write data/
+
+
+def copy_project(source: ProjectPaths, target: Path) -> ProjectPaths:
+    for folder in ("ontology", "data", "mappings", "queries"):
+        shutil.copytree(source.root / folder, target / folder)
+    return find_root(target)
+
+
+def snapshot(paths: ProjectPaths) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(paths.root)): p.read_bytes()
+        for p in sorted(paths.data_dir.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def project(paths: ProjectPaths, tmp_path: Path) -> ProjectPaths:
+    return copy_project(paths, tmp_path / "project")

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
-from rdflib import Graph
+
+from kzby_kg.paths import ProjectPaths
+from kzby_kg.querying.engines import OxigraphBackend
+from kzby_kg.rdf.load import load_store
 
 CHECKS = sorted((Path(__file__).resolve().parents[2] / "queries" / "checks").glob("*.rq"))
 
@@ -35,15 +39,14 @@ def test_every_check_has_a_breaker() -> None:
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda p: p.stem)
-def test_check_returns_no_rows(check: Path, graph: Graph) -> None:
-    rows = list(graph.query(check.read_text(encoding="utf-8")))
+def test_check_returns_no_rows(check: Path, store: ox.Store) -> None:
+    rows = list(OxigraphBackend(store).run(check.read_text(encoding="utf-8")).rows)
     assert rows == [], f"{check.name} returned {len(rows)} rows, first: {rows[:3]}"
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda p: p.stem)
-def test_check_finds_a_planted_defect(check: Path, graph: Graph) -> None:
-    broken = Graph()
-    broken += graph
-    broken.parse(data=PREFIXES + BREAKERS[check.stem], format="turtle")
-    rows = list(broken.query(check.read_text(encoding="utf-8")))
+def test_check_finds_a_planted_defect(check: Path, paths: ProjectPaths) -> None:
+    broken = load_store(paths)
+    broken.load((PREFIXES + BREAKERS[check.stem]).encode(), ox.RdfFormat.TURTLE)
+    rows = list(OxigraphBackend(broken).run(check.read_text(encoding="utf-8")).rows)
     assert rows, f"{check.name} did not notice the planted defect"

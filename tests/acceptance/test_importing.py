@@ -7,13 +7,7 @@ csv module, a path that shares nothing with the mappings, so the two check each 
 
 from __future__ import annotations
 
-import csv
 import re
-import shutil
-import subprocess
-import sys
-from collections import defaultdict
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,207 +15,15 @@ import pytest
 from kzby_kg.errors import KzbyError
 from kzby_kg.importing.importer import ImportFailed, import_table, load_mapping
 from kzby_kg.importing.tables import TableError
-from kzby_kg.paths import ProjectPaths, find_root
-from kzby_kg.querying.catalogue import catalogue
-from kzby_kg.querying.engines import OxigraphBackend, RdflibBackend
-from kzby_kg.rdf.load import load
+from kzby_kg.paths import ProjectPaths
+
+from ..conftest import snapshot
 
 SHARED = Path(__file__).resolve().parents[2] / "datasets"
 COW = SHARED / "cow_igo_v3_eaeu5_memberships_1991_2014.csv"
 UNDESA = SHARED / "undesa_ims2020_bilateral_stock_eaeu5_all_partners.csv"
 TREATIES = SHARED / "manytreaties_parties_eaeu5.csv"
 DATA_SETS = {"cow-igo": COW, "undesa-migrant-stock": UNDESA, "manytreaties": TREATIES}
-
-
-def copy_project(source: ProjectPaths, target: Path) -> ProjectPaths:
-    for folder in ("ontology", "data", "mappings", "queries"):
-        shutil.copytree(source.root / folder, target / folder)
-    return find_root(target)
-
-
-def snapshot(paths: ProjectPaths) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(paths.root)): p.read_bytes()
-        for p in sorted(paths.data_dir.rglob("*"))
-        if p.is_file()
-    }
-
-
-@pytest.fixture
-def project(paths: ProjectPaths, tmp_path: Path) -> ProjectPaths:
-    return copy_project(paths, tmp_path / "project")
-
-
-@pytest.fixture(scope="session")
-def imported(paths: ProjectPaths, tmp_path_factory: pytest.TempPathFactory) -> ProjectPaths:
-    """A copy of the project with the three shared data sets imported."""
-    copy = copy_project(paths, tmp_path_factory.mktemp("imported"))
-    for name, source in DATA_SETS.items():
-        import_table(load_mapping(name, copy), source, copy)
-    return copy
-
-
-# -------------------------------------------------------------- the real data sets import
-
-
-def test_three_data_sets_import_and_the_graph_validates(imported: ProjectPaths) -> None:
-    from kzby_kg.validation.validator import validate_files
-
-    written = sorted(p.name for p in (imported.data_dir / "imported").glob("*.ttl"))
-    assert [re.sub(r"-[0-9a-f]{12}\.ttl$", "", n) for n in written] == sorted(DATA_SETS)
-    report = validate_files([imported.ontology, *imported.data_files()], imported.shapes)
-    assert report.conforms, report.violations[:5]
-
-
-def test_provenance_record(imported: ProjectPaths) -> None:
-    graph = load(imported)
-    rows = (
-        RdflibBackend(graph)
-        .run(
-            """PREFIX kzby: <https://w3id.org/kzby-kg/ontology#>
-        PREFIX prov: <http://www.w3.org/ns/prov#>
-        SELECT ?mapping ?sha ?rows ?used ?when WHERE {
-          ?i a kzby:DataImport ; kzby:mapping ?mapping ; kzby:sha256 ?sha ; kzby:rowCount ?rows ;
-             prov:used ?used ; prov:endedAtTime ?when } ORDER BY ?mapping"""
-        )
-        .dicts()
-    )
-    assert [str(r["mapping"]) for r in rows] == [f"mappings/{n}" for n in sorted(DATA_SETS)]
-    import hashlib
-
-    for row in rows:
-        source = DATA_SETS[str(row["mapping"]).split("/")[1]]
-        assert str(row["sha"]) == hashlib.sha256(source.read_bytes()).hexdigest()
-        with source.open(encoding="utf-8") as handle:
-            assert int(row["rows"]) == sum(1 for _ in handle) - 1
-
-
-def test_importing_twice_adds_nothing(imported: ProjectPaths) -> None:
-    before = snapshot(imported)
-    summary = import_table(load_mapping("cow-igo", imported), COW, imported)
-    assert summary.already_imported and "nothing added" in summary.format()
-    assert snapshot(imported) == before
-
-
-def test_every_fact_has_a_source(imported: ProjectPaths) -> None:
-    graph = load(imported)
-    missing = RdflibBackend(graph).run(
-        """PREFIX dcterms: <http://purl.org/dc/terms/>
-        PREFIX prov: <http://www.w3.org/ns/prov#>
-        SELECT ?fact WHERE {
-          ?fact prov:wasGeneratedBy ?import FILTER NOT EXISTS { ?fact dcterms:source ?s } }"""
-    )
-    assert len(missing) == 0
-
-
-# ------------------------------------------------------- questions answered from imports
-
-
-def run(paths: ProjectPaths, name: str, **params: str) -> list[dict[str, object]]:
-    import pyoxigraph as ox
-
-    from kzby_kg.rdf.load import load_into
-
-    question = catalogue(paths.root)[name]
-    store = load_into(ox.Store(), [paths.ontology, *paths.data_files()])
-    answer = OxigraphBackend(store).run(question.text, question.bindings(params))
-    return answer.values()
-
-
-def test_migrant_stock_matches_the_file(imported: ProjectPaths) -> None:
-    with UNDESA.open(encoding="utf-8") as handle:
-        expected = [
-            [r["year"], int(r["stock"]), int(r["stock_male"]), int(r["stock_female"])]
-            for r in csv.DictReader(handle)
-            if r["origin"] == "Belarus" and r["destination"] == "Kazakhstan"
-        ]
-    got = [[r["year"], r["total"], r["male"], r["female"]] for r in run(imported, "migrant-stock")]
-    assert got == sorted(expected) and len(got) == 7
-    reverse = run(imported, "migrant-stock", origin="kzd:kazakhstan", destination="kzd:belarus")
-    assert len(reverse) == 7
-
-
-@pytest.mark.parametrize("year", [1992, 2010, 2014])
-def test_cow_shared_organisations_match_the_file(imported: ProjectPaths, year: int) -> None:
-    members: dict[str, set[str]] = defaultdict(set)
-    with COW.open(encoding="utf-8") as handle:
-        for r in csv.DictReader(handle):
-            if int(r["year"]) == year:
-                members[r["state"]].add(r["ionum"])
-    expected = len(members["kazakhstan"] & members["belarus"])
-    got = run(imported, "cow-shared-organisations", year=str(year))
-    assert len(got) == expected > 0
-
-
-def test_agreements_by_decade_match_the_file(imported: ProjectPaths) -> None:
-    parties: dict[str, set[str]] = defaultdict(set)
-    catalogues: dict[str, set[str]] = defaultdict(set)
-    dates: dict[str, list[str]] = defaultdict(list)
-    with TREATIES.open(encoding="utf-8") as handle:
-        for r in csv.DictReader(handle):
-            parties[r["treatyID"]].add(r["stateID"])
-            catalogues[r["treatyID"]].add(r["source"])
-            if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", r["Signature"]):
-                dates[r["treatyID"]].append(r["Signature"])
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    for treaty, states in parties.items():
-        if {"KAZ", "BLR"} <= states and dates[treaty]:
-            best = max(dates[treaty], key=lambda d: (len(d), d))
-            for catalogue_name in catalogues[treaty]:
-                counts[(best[:3] + "0s", catalogue_name)] += 1
-    got = {
-        (r["decade"], r["catalogue"]): r["agreements"]
-        for r in run(imported, "agreements-both-parties")
-    }
-    assert got == counts
-
-
-def test_mirror_statistics_side_by_side(imported: ProjectPaths) -> None:
-    rows = run(imported, "mirror-statistics")
-    (row,) = [r for r in rows if r["kind"].startswith("ethnic group")]
-    assert (row["year"], row["valueA"], row["valueB"]) == ("2020", 110.0, 72761.0)
-    assert row["sourceA"] == "kzd:ref-12" and row["sourceB"] == "kzd:undesa-ims-2020"
-    assert row["difference"] == pytest.approx(float((Decimal(110_000) - 72761) / 1000))
-
-
-def test_treaty_duplicates_become_one_agreement_with_every_catalogue(
-    imported: ProjectPaths,
-) -> None:
-    graph = load(imported)
-    rows = (
-        RdflibBackend(graph)
-        .run(
-            """PREFIX kzby: <https://w3id.org/kzby-kg/ontology#>
-        SELECT ?signed (GROUP_CONCAT(?c; separator=" ") AS ?cats) WHERE {
-          ?a kzby:catalogueId "ARM-RUS[RSS]_1992O" ; kzby:catalogue ?c ;
-             kzby:signatureDate ?signed }
-        GROUP BY ?signed"""
-        )
-        .dicts()
-    )
-    assert len(rows) == 1  # one agreement, one (the most precise) date
-    assert str(rows[0]["signed"]) == "1992-09-30"
-    assert sorted(str(rows[0]["cats"]).split()) == ["DESTA", "GPTAD"]
-
-
-def test_catalogue_defects_are_findings_not_fixes(imported: ProjectPaths) -> None:
-    graph = load(imported)
-    rows = (
-        RdflibBackend(graph)
-        .run(
-            """PREFIX kzby: <https://w3id.org/kzby-kg/ontology#>
-        SELECT ?agreement ?force WHERE {
-          ?f a kzby:DataQualityFinding ; kzby:affects ?agreement ;
-             kzby:findingType <https://w3id.org/kzby-kg/id/finding-date-order> .
-          OPTIONAL { ?agreement kzby:entryIntoForceDate ?force } }"""
-        )
-        .dicts()
-    )
-    assert len(rows) >= 2  # force 1996 before signature 1999; force in 2899
-    assert all(r["force"] is None for r in rows)
-
-
-# ------------------------------------------------------------------------ bad input
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
@@ -362,71 +164,6 @@ def test_one_bad_row_among_good_ones_adds_nothing(project: ProjectPaths, tmp_pat
     )
 
 
-def import_cli(project: ProjectPaths, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "kzby_kg", "import", "--root", str(project.root), *args]
-    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
-
-
-@pytest.mark.slow
-def test_two_gigabyte_file_is_streamed(project: ProjectPaths, tmp_path: Path) -> None:
-    """2 GB on disk (sparse after the first rows): the import stops at the first bad line and
-    its process never holds the file: peak memory stays a fraction of the file's size."""
-    source = tmp_path / "huge.csv"
-    with source.open("wb") as handle:
-        handle.write((UNDESA_HEADER + GOOD * 1000).encode())
-        handle.truncate(2 * 1024**3)
-    assert source.stat().st_size == 2 * 1024**3
-    before = snapshot(project)
-    # The child reports its own peak (VmHWM): ru_maxrss would include this process's, which
-    # Linux carries into a child through fork and exec.
-    child = (
-        "import sys\n"
-        "from kzby_kg.cli import main\n"
-        "code = main(sys.argv[1:])\n"
-        "peak = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
-        "print('peak-kb', peak, file=sys.stderr)\n"
-        "sys.exit(code)\n"
-    )
-    args = ["import", "--root", str(project.root), "undesa-migrant-stock", str(source)]
-    done = subprocess.run(
-        [sys.executable, "-c", child, *args], capture_output=True, text=True, timeout=600
-    )
-    peak_mb = int(re.search(r"peak-kb (\d+)", done.stderr).group(1)) / 1024  # type: ignore[union-attr]
-    assert done.returncode == 2, done.stderr
-    assert "line 1002 is longer than" in done.stderr, done.stderr
-    assert peak_mb < 400, f"peak memory {peak_mb:.0f} MB for a 2 GB file"
-    assert snapshot(project) == before
-
-
-def test_progress_reaches_the_end_of_the_file(project: ProjectPaths) -> None:
-    seen: list[int] = []
-    import_table(load_mapping("cow-igo", project), COW, project, dry_run=True, progress=seen.append)
-    assert seen and seen[-1] == COW.stat().st_size and seen == sorted(seen)
-
-
-def test_dry_run_writes_nothing(project: ProjectPaths, tmp_path: Path) -> None:
-    before = snapshot(project)
-    summary = import_table(
-        load_mapping("undesa-migrant-stock", project), UNDESA, project, dry_run=True
-    )
-    assert summary.triples_added > 10_000 and summary.rows_read == 3846
-    assert "dry run: nothing written" in summary.format() and "kzd:undesa-stock-" in summary.preview
-    assert snapshot(project) == before
-
-
-def test_cli_import_summary(project: ProjectPaths) -> None:
-    done = import_cli(project, "cow-igo", str(COW), "--source-label", "COW IGO v3, igoR copy")
-    assert done.returncode == 0, done.stderr
-    for line in ("rows read        6,089", "rows rejected    0", "entities minted  113", "wrote "):
-        assert line in done.stdout
-    assert "  Arctic Council" in done.stdout  # minted entities are named, not only counted
-    assert "… and 103 more" in done.stdout
-    written = next((project.data_dir / "imported").glob("cow-igo-*.ttl")).read_text(
-        encoding="utf-8"
-    )
-    assert '"COW IGO v3, igoR copy"@en' in written
-
-
 def test_unknown_mapping_names_the_known_ones(project: ProjectPaths) -> None:
     with pytest.raises(KzbyError, match="cow-igo, manytreaties, undesa-migrant-stock"):
         load_mapping("nope", project)
@@ -434,3 +171,31 @@ def test_unknown_mapping_names_the_known_ones(project: ProjectPaths) -> None:
 
 def test_errors_are_table_or_import_errors() -> None:
     assert issubclass(TableError, KzbyError) and issubclass(ImportFailed, KzbyError)
+
+
+def test_a_small_real_table_imports_from_the_command_line(
+    project: ProjectPaths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first 40 rows of the COW file, end to end: summary, written file with its provenance
+    record, progress to the last byte, and a dry run that writes nothing. The whole files are
+    imported in the slow tier (tests/slow/test_importing_datasets.py)."""
+    from kzby_kg.cli.main import main
+
+    lines = COW.read_text(encoding="utf-8").splitlines(keepends=True)[:41]
+    source = write(tmp_path, "cow-head.csv", "".join(lines))
+    seen: list[int] = []
+    before = snapshot(project)
+    summary = import_table(
+        load_mapping("cow-igo", project), source, project, dry_run=True, progress=seen.append
+    )
+    assert summary.rows_read == 40 and "dry run: nothing written" in summary.format()
+    assert seen and seen[-1] == source.stat().st_size and seen == sorted(seen)
+    assert snapshot(project) == before
+    args = ["import", "--root", str(project.root), "cow-igo", str(source)]
+    assert main([*args, "--source-label", "COW IGO v3, first rows"]) == 0
+    out = capsys.readouterr().out
+    assert "rows read        40" in out and "rows rejected    0" in out and "wrote " in out
+    written = next((project.data_dir / "imported").glob("cow-igo-*.ttl")).read_text("utf-8")
+    assert '"COW IGO v3, first rows"@en' in written
+    assert main(args) == 0  # the same file again adds nothing
+    assert "already imported" in capsys.readouterr().out

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import networkx as nx
@@ -184,13 +181,12 @@ def test_bad_names_and_dates_are_clear(graph: Graph, net: nx.MultiDiGraph) -> No
         shortest_paths(net, "kzd:gomel", "kzd:nowhere")
 
 
-def test_projection_is_cheap_and_linear(graph: Graph) -> None:
-    """Doubling the graph (a renamed copy) should roughly double the time, not square it."""
+def test_a_renamed_copy_doubles_the_entity_view(graph: Graph) -> None:
+    """The projection sees facts, not the order of the store: a renamed copy of every kzd:
+    resource gives a view with exactly twice the nodes and edges. (Timing belongs to the
+    benchmark, bench/run.py, not to an assertion here.)"""
     from rdflib import URIRef
 
-    start = time.perf_counter()
-    to_networkx(graph)
-    single = time.perf_counter() - start
     doubled = Graph()
     doubled += graph
 
@@ -198,31 +194,24 @@ def test_projection_is_cheap_and_linear(graph: Graph) -> None:
         return URIRef(str(n) + "-copy") if isinstance(n, URIRef) and "/id/" in str(n) else n
 
     for s, p, o in graph:
-        doubled.add((rename(s), p, rename(o)))
-    start = time.perf_counter()
-    net2 = to_networkx(doubled)
-    twice = time.perf_counter() - start
-    assert net2.number_of_nodes() >= 2 * to_networkx(graph).number_of_nodes() - 5
-    assert single < 2.0
-    assert twice < 4 * single + 0.2, (single, twice)
+        doubled.add((rename(s), p, rename(o)))  # type: ignore[arg-type]
+    single, twice = to_networkx(graph), to_networkx(doubled)
+    assert twice.number_of_nodes() == 2 * single.number_of_nodes()
+    assert twice.number_of_edges() == 2 * single.number_of_edges()
 
 
-def test_cli_path_and_timeline() -> None:
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "kzby_kg", *args], capture_output=True, text=True, timeout=300
-        )
+def test_cli_path_and_timeline(capsys: pytest.CaptureFixture[str]) -> None:
+    from kzby_kg.cli.main import main
 
-    path = run("path", "Gomel", "EAEU")
-    assert (
-        path.returncode == 0
-        and "Gomel (kzd:gomel) — Belarus (kzd:belarus) — Eurasian Economic Union" in path.stdout
-    )
-    unknown = run("path", "Gomell", "EAEU")
-    assert (
-        unknown.returncode == 2
-        and "did you mean" in unknown.stderr
-        and "Traceback" not in unknown.stderr
-    )
-    line = run("timeline", "Gomel")
-    assert "2016-07-21  12th meeting" in line.stdout and "[8]" in line.stdout
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, out, _ = run("path", "Gomel", "EAEU")
+    assert code == 0
+    assert "Gomel (kzd:gomel) — Belarus (kzd:belarus) — Eurasian Economic Union" in out
+    code, _, err = run("path", "Gomell", "EAEU")
+    assert code == 2 and "did you mean" in err and "Traceback" not in err
+    code, out, _ = run("timeline", "Gomel")
+    assert code == 0 and "2016-07-21  12th meeting" in out and "[8]" in out

@@ -14,48 +14,7 @@ import pytest
 import kzby_kg
 from kzby_kg.cli.main import main
 
-ROOT = Path(__file__).resolve().parents[2]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
-#: commands that change the checkout, need a server, or need a network peer: the slow tier or
-#: their own tests run them (tests/slow/test_importing_slow.py, tests/acceptance/test_serving.py)
-NOT_HERE = ("import", "serve", "push")
-WILDCARD = {"...", "…"}
-
-
-def python_blocks() -> list[str]:
-    return [code for lang, code in BLOCK.findall(README) if lang == "python"]
-
-
-def cli_examples() -> list[tuple[str, list[str]]]:
-    """Each ``$ kzby-kg …`` line of a plain block, with the lines it is shown to print."""
-    examples = []
-    for lang, code in BLOCK.findall(README):
-        if lang:
-            continue
-        command: str | None = None
-        expected: list[str] = []
-        for line in [*code.splitlines(), "$ end"]:
-            if line.startswith("$ "):
-                if command is not None:
-                    while expected and not expected[-1].strip():
-                        expected.pop()
-                    examples.append((command, expected))
-                command, expected = line[2:].strip(), []
-            elif command is not None:
-                expected.append(line)
-        examples = [(c, e) for c, e in examples if c != "end"]
-    return [(c, e) for c, e in examples if shlex.split(c)[1] not in NOT_HERE]
-
-
-def matches(expected: list[str], actual: list[str]) -> bool:
-    """Line by line; a line that is only "..." or "…" stands for any number of lines."""
-    if not expected:
-        return not actual
-    head, rest = expected[0].rstrip(), expected[1:]
-    if head in WILDCARD:
-        return any(matches(rest, actual[i:]) for i in range(len(actual) + 1))
-    return bool(actual) and actual[0].rstrip() == head and matches(rest, actual[1:])
+from ..readme_examples import README, ROOT, cli_examples, matches, python_blocks
 
 
 @pytest.mark.parametrize("code", python_blocks(), ids=lambda c: c.splitlines()[0][:40])
