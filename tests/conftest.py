@@ -25,6 +25,10 @@ from kzby_kg.validation.shacl import results_of, shacl_report_graph, validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[1]
+DATASETS = ROOT / "datasets"
+COW = DATASETS / "cow_igo_v3_eaeu5_memberships_1991_2014.csv"
+UNDESA = DATASETS / "undesa_ims2020_bilateral_stock_eaeu5_all_partners.csv"
+TREATIES = DATASETS / "manytreaties_parties_eaeu5.csv"
 
 
 @pytest.fixture(scope="session")

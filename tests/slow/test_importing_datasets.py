@@ -25,12 +25,8 @@ from kzby_kg.querying.catalogue import catalogue
 from kzby_kg.querying.engines import OxigraphBackend, RdflibBackend
 from kzby_kg.rdf.load import load
 
-from ..conftest import copy_project, snapshot
+from ..conftest import COW, TREATIES, UNDESA, copy_project, snapshot
 
-SHARED = Path(__file__).resolve().parents[2] / "datasets"
-COW = SHARED / "cow_igo_v3_eaeu5_memberships_1991_2014.csv"
-UNDESA = SHARED / "undesa_ims2020_bilateral_stock_eaeu5_all_partners.csv"
-TREATIES = SHARED / "manytreaties_parties_eaeu5.csv"
 DATA_SETS = {"cow-igo": COW, "undesa-migrant-stock": UNDESA, "manytreaties": TREATIES}
 UNDESA_HEADER = "year,origin,destination,stock,stock_male,stock_female\n"
 GOOD = "2020,Belarus,Kazakhstan,72761,36522,36239\n"

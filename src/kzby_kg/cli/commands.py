@@ -39,7 +39,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for path in files:
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
-    report = validate_files(files, paths.shapes, validator=args.validator, threshold=args.threshold)
+    threshold = {} if args.threshold is None else {"threshold": args.threshold}
+    report = validate_files(files, paths.shapes, validator=args.validator, **threshold)
     print(report.format(include_info=args.info, per_message=None if args.all else 10))
     return 0 if report.conforms else 1
 

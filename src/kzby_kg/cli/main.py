@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from kzby_kg.cli import commands
 from kzby_kg.errors import KzbyError
 from kzby_kg.querying.engines import DEFAULT_STORE, STORES
-from kzby_kg.validation.validator import FAST_THRESHOLD
 
 __all__ = ["main"]
 
@@ -57,8 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--threshold",
         type=int,
-        default=FAST_THRESHOLD,
-        help=f"triples from which auto picks the compiled validator (default {FAST_THRESHOLD})",
+        default=None,
+        help="triples from which auto picks the compiled validator (default 0: always, "
+        "when it can translate the shapes)",
     )
     p.set_defaults(func=commands.cmd_validate)
 

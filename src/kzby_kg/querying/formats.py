@@ -26,6 +26,7 @@ __all__ = [
     "GRAPH_FORMATS",
     "SOLUTION_FORMATS",
     "Format",
+    "find_format",
     "graph_format",
     "serialize_result",
     "solution_format",
@@ -45,26 +46,25 @@ SOLUTION_FORMATS: dict[str, Format] = {
 }
 
 
-def solution_format(key: str) -> Format:
-    """The SELECT/ASK format with this name or media type.
+def find_format(table: dict[str, Format], key: str) -> Format:
+    """The format of ``table`` with this name or media type.
 
     :raises UsageError: for a format not in the table.
     """
-    found = lookup(SOLUTION_FORMATS, key)
+    found = lookup(table, key)
     if found is None:
-        raise UsageError(f"format {key!r} is not offered; choose {', '.join(SOLUTION_FORMATS)}")
+        raise UsageError(f"format {key!r} is not offered; choose {', '.join(table)}")
     return found
+
+
+def solution_format(key: str) -> Format:
+    """The SELECT/ASK format with this name or media type (see :func:`find_format`)."""
+    return find_format(SOLUTION_FORMATS, key)
 
 
 def graph_format(key: str) -> Format:
-    """The graph format with this name or media type.
-
-    :raises UsageError: for a format not in the table.
-    """
-    found = lookup(GRAPH_FORMATS, key)
-    if found is None:
-        raise UsageError(f"format {key!r} is not offered; choose {', '.join(GRAPH_FORMATS)}")
-    return found
+    """The graph format with this name or media type (see :func:`find_format`)."""
+    return find_format(GRAPH_FORMATS, key)
 
 
 def _solutions_json(result: QueryResult) -> bytes:

@@ -9,7 +9,6 @@ from rdflib.term import Identifier
 
 from kzby_kg.errors import KzbyError, UsageError
 from kzby_kg.querying.backend import Backend
-from kzby_kg.querying.formats import serialize_result
 from kzby_kg.querying.parameters import inline_bindings
 from kzby_kg.querying.results import QueryResult
 from kzby_kg.rdf.curies import compact, is_safe_iri
@@ -110,6 +109,8 @@ def render(
     if result.graph is not None:
         return bind_prefixes(result.graph).serialize(format="turtle")
     if fmt in ("csv", "tsv", "json"):
+        from kzby_kg.querying.formats import serialize_result  # only the machine formats need it
+
         return serialize_result(result, fmt).decode("utf-8").rstrip("\n") + "\n"
     if result.form == "ASK":
         return "true\n" if result.boolean else "false\n"
