@@ -126,7 +126,7 @@ def test_every_diaspora_region_is_in_kazakhstan(graph: Graph) -> None:
 
 
 def test_required_wikidata_links(graph: Graph) -> None:
-    from rdflib.namespace import OWL
+    from rdflib.namespace import OWL, SKOS
 
     expected = {
         "kazakhstan": "Q232",
@@ -144,9 +144,33 @@ def test_required_wikidata_links(graph: Graph) -> None:
         "gomel": "Q2678",
     }
     for name, qid in expected.items():
-        assert (KZD[name], OWL.sameAs, URIRef(f"http://www.wikidata.org/entity/{qid}")) in graph, (
-            name
-        )
+        link = URIRef(f"http://www.wikidata.org/entity/{qid}")
+        assert (KZD[name], SKOS.exactMatch, link) in graph, name
+    # a link, not an identity claim: owl:sameAs would import every Wikidata statement
+    assert not list(graph.triples((None, OWL.sameAs, None)))
+
+
+def test_states_carry_their_registry_codes(graph: Graph) -> None:
+    """ISO 3166-1 and Correlates of War codes, each a literal of its own property, and a
+    GeoNames link: the identifiers users join other data on."""
+    from rdflib.namespace import SKOS
+
+    expected = {
+        "kazakhstan": ("KZ", "KAZ", "398", "705", "1522867"),
+        "belarus": ("BY", "BLR", "112", "370", "630336"),
+        "russia": ("RU", "RUS", "643", "365", "2017370"),
+        "armenia": ("AM", "ARM", "051", "371", "174982"),
+        "kyrgyzstan": ("KG", "KGZ", "417", "703", "1527747"),
+    }
+    for name, (alpha2, alpha3, numeric, cow, geonames) in expected.items():
+        state = KZD[name]
+        assert graph.value(state, KZBY.iso3166Alpha2) == Literal(alpha2), name
+        assert graph.value(state, KZBY.iso3166Alpha3) == Literal(alpha3), name
+        assert graph.value(state, KZBY.iso3166Numeric) == Literal(numeric), name
+        assert graph.value(state, KZBY.cowStateCode) == Literal(cow), name
+        link = URIRef(f"https://sws.geonames.org/{geonames}/")
+        assert (state, SKOS.exactMatch, link) in graph, name
+    assert graph.value(KZD.cis, KZBY.cowIgoCode) == Literal("1230")
 
 
 # ---------------------------------------------------------------- source criticism

@@ -165,7 +165,7 @@ def test_sparqlwrapper_works_against_it(base: str) -> None:
     assert wrapper.query().convert()["boolean"] is True
     wrapper.setQuery(
         "SELECT ?o WHERE { <https://w3id.org/kzby-kg/id/gomel> "
-        "<http://www.w3.org/2002/07/owl#sameAs> ?o }"
+        "<http://www.w3.org/2004/02/skos/core#exactMatch> ?o }"
     )
     wrapper.setReturnFormat(XML)
     assert b"Q2678" in wrapper.query().response.read()

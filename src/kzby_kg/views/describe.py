@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, TIME
+from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SKOS, TIME
 from rdflib.term import Node
 
 from kzby_kg.errors import AmbiguousEntityError, UnknownEntityError
@@ -132,7 +132,8 @@ class Description:
     label: str
     types: list[str]
     labels: dict[str, str]
-    same_as: list[str]
+    #: links to other knowledge bases (skos:exactMatch): Wikidata, GeoNames
+    matches: list[str]
     properties: list[tuple[str, str]] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
 
@@ -142,8 +143,8 @@ class Description:
             lines.append(
                 "  labels: " + " · ".join(f"{k or '-'} {v}" for k, v in sorted(self.labels.items()))
             )
-        for iri in self.same_as:
-            lines.append(f"  same as: {iri}")
+        for iri in self.matches:
+            lines.append(f"  exact match: {iri}")
         if self.properties:
             lines.append("  properties:")
             lines.extend(f"    {p}: {v}" for p, v in self.properties)
@@ -226,12 +227,12 @@ def describe(graph: Graph, entity: URIRef, lang: str = "en") -> Description:
         label=label(graph, entity, lang),
         types=[label(graph, t, lang) for t in sorted(graph.objects(entity, RDF.type), key=str)],
         labels=labels_by_language(graph, entity),
-        same_as=[str(o) for o in sorted(graph.objects(entity, OWL.sameAs), key=str)],
+        matches=[str(o) for o in sorted(graph.objects(entity, SKOS.exactMatch), key=str)],
     )
     for prop, value in sorted(
         graph.predicate_objects(entity), key=lambda pv: (str(pv[0]), str(pv[1]))
     ):
-        if prop in _SKIP_OUTGOING or prop == OWL.sameAs:
+        if prop in _SKIP_OUTGOING or prop == SKOS.exactMatch:
             continue
         description.properties.append((label(graph, prop, lang), _value_text(graph, value, lang)))
     if (entity, DCTERMS.source, None) in graph:

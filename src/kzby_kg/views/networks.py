@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, TIME
+from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, TIME
 from rdflib.term import Node
 
 from kzby_kg.errors import UsageError
@@ -132,7 +132,7 @@ def _node_attrs(graph: Graph, node: Node, as_of: str | None) -> dict[str, Any]:
     types = sorted(curie(graph, t) for t in graph.objects(node, RDF.type))
     attrs["types"] = " ".join(types)
     attrs["kind"] = label(graph, sorted(graph.objects(node, RDF.type), key=str)[0]) if types else ""
-    for same in graph.objects(node, OWL.sameAs):
+    for same in graph.objects(node, SKOS.exactMatch):
         if str(same).startswith("http://www.wikidata.org/entity/"):
             attrs["wikidata"] = str(same).rsplit("/", 1)[-1]
     return attrs
@@ -340,7 +340,7 @@ def _entity_view(graph: Graph, as_of: str | None) -> nx.MultiDiGraph:
         net.add_node(curie(graph, node), **_clean(_node_attrs(graph, node, as_of)))
     edges: list[Edge] = list(_fact_edges(graph, entities))
     for s, p, o in graph:
-        if s in entities and o in entities and s != o and p not in (OWL.sameAs,):
+        if s in entities and o in entities and s != o and p not in (SKOS.exactMatch,):
             assert isinstance(s, URIRef) and isinstance(o, URIRef)  # entities are IRIs
             attrs = {"relation": curie(graph, p), "label": label(graph, p)}
             if p in (KZBY.party, KZBY.signaturePlace):

@@ -31,8 +31,8 @@ def entity_html(graph: Graph, node: URIRef, lang: str = "en") -> str:
         for k, v in sorted(d.labels.items())
     )
     props = "".join(f"<li>{escape(p)}: {_link_curies(escape(v))}</li>" for p, v in d.properties)
-    same = "".join(
-        f'<li><a href="{escape(i)}" rel="external">{escape(i)}</a></li>' for i in d.same_as
+    matches = "".join(
+        f'<li><a href="{escape(i)}" rel="external">{escape(i)}</a></li>' for i in d.matches
     )
     groups: dict[str, list[str]] = {}
     for fact in d.facts:
@@ -56,7 +56,7 @@ def entity_html(graph: Graph, node: URIRef, lang: str = "en") -> str:
 <header><a href="/">kzby-kg</a></header>
 <main><h1>{escape(d.label)}</h1><p class=iri>{iri} · {escape(", ".join(d.types))}</p>
 <table class=labels>{rows}</table>
-{f"<h2>same as</h2><ul>{same}</ul>" if same else ""}
+{f"<h2>exact match</h2><ul>{matches}</ul>" if matches else ""}
 {f"<h2>properties</h2><ul>{props}</ul>" if props else ""}
 {sections}
 </main></body></html>
