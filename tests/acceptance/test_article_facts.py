@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, XSD
+from rdflib.namespace import DCTERMS, ORG, TIME, XSD
 
 from kzby_kg.rdf.namespaces import KZBY, KZD
 from kzby_kg.validation.report import Report
@@ -267,3 +267,31 @@ def test_findings_keep_the_article_value(graph: Graph) -> None:
     finding = KZD["finding-unit-billions-are-millions"]
     assert (finding, KZBY.suggestedUnit, KZD["unit-usd-million"]) in graph
     assert (KZD["obs-t1-2010-export"], KZBY.unit, KZD["unit-usd-billion"]) in graph
+
+
+def test_astana_is_the_capital_only_from_10_december_1997(graph: Graph) -> None:
+    """The capital relation has dates: Almaty until 10 December 1997, Astana from then on."""
+    rows = graph.query(
+        """SELECT ?city ?start ?end WHERE {
+            ?status a kzby:CapitalStatus ; kzby:capitalOf kzd:kazakhstan ; kzby:capitalCity ?city ;
+                    kzby:validDuring ?interval ; dcterms:source ?source .
+            OPTIONAL { ?interval time:hasBeginning/time:inXSDDate ?start }
+            OPTIONAL { ?interval time:hasEnd/time:inXSDDate ?end }
+        } ORDER BY ?city""",
+        initNs={"kzby": KZBY, "kzd": KZD, "dcterms": DCTERMS, "time": TIME},
+    )
+    got = {(str(r.city), r.start and str(r.start), r.end and str(r.end)) for r in rows}  # type: ignore[union-attr]
+    assert got == {(str(KZD.almaty), None, "1997-12-10"), (str(KZD.astana), "1997-12-10", None)}
+    assert (KZD.astana, KZBY.isCapitalOf, KZD.kazakhstan) not in graph  # no undated claim left
+
+
+def test_every_state_membership_says_which_act_its_dates_are_of(graph: Graph) -> None:
+    rows = graph.query(
+        """SELECT ?m WHERE {
+            ?m a org:Membership ; org:member ?state ; org:organization ?org .
+            ?state a kzby:SovereignState .
+            FILTER NOT EXISTS { ?m kzby:startRule ?rule }
+        }""",
+        initNs={"kzby": KZBY, "org": ORG},
+    )
+    assert not list(rows)

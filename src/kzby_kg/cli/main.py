@@ -213,6 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kzby-kg: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`kzby-kg … | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # a bug: one line for the user, the traceback on request
         if os.environ.get("KZBY_KG_DEBUG") == "1":
             raise
