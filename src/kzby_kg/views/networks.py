@@ -254,13 +254,14 @@ def _event(graph: Graph, fact: Node) -> _Ends:
 
 def _rank(graph: Graph, fact: Node) -> _Ends:
     start, end = _interval(graph, graph.value(fact, KZBY.period))
-    rank = int(cast(Literal, graph.value(fact, KZBY.rank)))
-    attrs = _base(graph, fact, "partner rank") | {
-        "start": start,
-        "end": end,
-        "rank": rank,
-        "label": f"trading partner no. {rank}",
-    }
+    value = graph.value(fact, KZBY.rank)
+    above = graph.value(fact, KZBY.rankedAbove)
+    attrs = _base(graph, fact, "partner rank") | {"start": start, "end": end}
+    if value is not None:  # "the third largest trading partner"
+        rank = int(cast(Literal, value))
+        attrs |= {"rank": rank, "label": f"trading partner no. {rank}"}
+    else:  # "after Russia and Ukraine": above another partner, its own rank unstated
+        attrs |= {"label": f"trading partner ranked above {label(graph, above)}"}
     yield graph.value(fact, KZBY.reporter), graph.value(fact, KZBY.partner), attrs
 
 
