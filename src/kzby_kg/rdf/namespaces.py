@@ -19,13 +19,25 @@ from rdflib.namespace import (
     DefinedNamespace,
 )
 
-__all__ = ["BIBO", "KZBY", "KZD", "KZS", "PREFIXES", "WD", "bind_prefixes"]
+__all__ = [
+    "BIBO",
+    "KZBY",
+    "KZD",
+    "KZS",
+    "PREFIXES",
+    "SDMX_ATTRIBUTE",
+    "SDMX_CODE",
+    "WD",
+    "bind_prefixes",
+]
 
 KZBY = Namespace("https://w3id.org/kzby-kg/ontology#")
 KZD = Namespace("https://w3id.org/kzby-kg/id/")
 KZS = Namespace("https://w3id.org/kzby-kg/shapes#")
 BIBO = Namespace("http://purl.org/ontology/bibo/")
 WD = Namespace("http://www.wikidata.org/entity/")
+SDMX_ATTRIBUTE = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
+SDMX_CODE = Namespace("http://purl.org/linked-data/sdmx/2009/code#")
 
 PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
     "kzby": KZBY,
@@ -45,6 +57,8 @@ PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
     "foaf": FOAF,
     "bibo": BIBO,
     "wd": WD,
+    "sdmx-attribute": SDMX_ATTRIBUTE,
+    "sdmx-code": SDMX_CODE,
 }
 
 

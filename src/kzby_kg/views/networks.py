@@ -261,7 +261,8 @@ def _rank(graph: Graph, fact: Node) -> _Ends:
         rank = int(cast(Literal, value))
         attrs |= {"rank": rank, "label": f"trading partner no. {rank}"}
     else:  # "after Russia and Ukraine": above another partner, its own rank unstated
-        attrs |= {"label": f"trading partner ranked above {label(graph, above)}"}
+        named = label(graph, above) if above is not None else "another partner"
+        attrs |= {"label": f"trading partner ranked above {named}"}
     yield graph.value(fact, KZBY.reporter), graph.value(fact, KZBY.partner), attrs
 
 
