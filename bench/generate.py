@@ -26,6 +26,7 @@ PREFIXES = """@prefix kzby: <https://w3id.org/kzby-kg/ontology#> .
 @prefix qb: <http://purl.org/linked-data/cube#> .
 @prefix bibo: <http://purl.org/ontology/bibo/> .
 @prefix wd: <http://www.wikidata.org/entity/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 """
 
 GOODS = [
@@ -59,7 +60,7 @@ TRIPLES_PER_UNIT = 70  # about what one pass of the loop below writes
 def _state(i: int) -> str:
     return f"""kzd:bench-state-{i} a kzby:SovereignState ;
     rdfs:label "Benchland {i}"@en , "Бенчленд {i}"@ru , "Бенчленд {i}"@kk ;
-    owl:sameAs wd:Q{900000000 + i} .
+    skos:exactMatch wd:Q{900000000 + i} .
 """
 
 
@@ -82,7 +83,7 @@ def generate(triples: int, seed: int = 2020) -> str:
         out.append(f"""kzd:bench-union-{u} a kzby:IntegrationUnion ;
     rdfs:label "Benchunion {u}"@en , "Бенчсоюз {u}"@ru , "Бенчодақ {u}"@kk ;
     kzby:abbreviation "BU{u}"@en ;
-    owl:sameAs wd:Q{800000000 + u} .
+    skos:exactMatch wd:Q{800000000 + u} .
 """)
     state_names = [f"bench-state-{i}" for i in range(states)] + REAL_STATES
     for n in range(units):
@@ -97,6 +98,10 @@ def generate(triples: int, seed: int = 2020) -> str:
     org:member kzd:{a} ; org:organization kzd:{union} ; org:role kzd:status-member ;
     org:memberDuring [ a time:Interval ; time:hasBeginning [ a time:Instant ; time:inXSDDate "{start}"^^xsd:date ] ;
                                          time:hasEnd [ a time:Instant ; time:inXSDgYear "{end}"^^xsd:gYear ] ] ;
+    kzby:startRule kzd:rule-entry-into-force ;
+    dcterms:source kzd:bench-src-{src} .
+kzd:bench-trade-{n} a qb:DataSet ; qb:structure kzd:dsd-trade ;
+    rdfs:label "Synthetic trade table {n}"@en ;
     dcterms:source kzd:bench-src-{src} .
 kzd:bench-agreement-{n} a kzby:Agreement ;
     rdfs:label "Synthetic agreement {n}"@en , "Соглашение {n}"@ru , "Келісім {n}"@kk ;
@@ -111,7 +116,7 @@ kzd:bench-meeting-{n} a kzby:CommissionMeeting ;
 """)
         for flow in ("export", "import"):
             goods = rng.choice(GOODS)
-            out.append(f"""kzd:bench-obs-{n}-{flow} a qb:Observation ; qb:dataSet kzd:figures ;
+            out.append(f"""kzd:bench-obs-{n}-{flow} a qb:Observation ; qb:dataSet kzd:bench-trade-{n} ;
     rdfs:label "Synthetic trade {n} {flow}"@en ;
     kzby:refPeriod "{year}"^^xsd:gYear ; kzby:reporter kzd:{a} ; kzby:partner kzd:{b} ;
     kzby:flow kzd:flow-{flow} ; kzby:goods kzd:goods-{goods} ;

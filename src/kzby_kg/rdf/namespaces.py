@@ -21,6 +21,7 @@ from rdflib.namespace import (
 
 __all__ = [
     "BIBO",
+    "CITO",
     "KZBY",
     "KZD",
     "KZS",
@@ -35,6 +36,7 @@ KZBY = Namespace("https://w3id.org/kzby-kg/ontology#")
 KZD = Namespace("https://w3id.org/kzby-kg/id/")
 KZS = Namespace("https://w3id.org/kzby-kg/shapes#")
 BIBO = Namespace("http://purl.org/ontology/bibo/")
+CITO = Namespace("http://purl.org/spar/cito/")
 WD = Namespace("http://www.wikidata.org/entity/")
 SDMX_ATTRIBUTE = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
 SDMX_CODE = Namespace("http://purl.org/linked-data/sdmx/2009/code#")
@@ -56,6 +58,7 @@ PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
     "qb": QB,
     "foaf": FOAF,
     "bibo": BIBO,
+    "cito": CITO,
     "wd": WD,
     "sdmx-attribute": SDMX_ATTRIBUTE,
     "sdmx-code": SDMX_CODE,
