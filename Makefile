@@ -9,10 +9,11 @@ STAMP  := $(VENV)/.installed
 build: $(STAMP)
 	$(BIN)/kzby-kg build
 
-# The README's test command: lint, then the unit and acceptance tiers (90 s or less).
+# The README's test command: lint, then the unit and acceptance tiers (90 s or less), a test
+# file per core (pytest-xdist): files share session fixtures (the graph, pyshacl's report).
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow" -n auto --dist loadfile
 
 # The slow tier: benchmark, big files, load, browser, Virtuoso. CI runs it too (.ci/run).
 test-slow: $(STAMP)

@@ -347,3 +347,19 @@ def test_what_the_article_does_say_is_kept(graph: Graph) -> None:
         "1996", datatype=XSD.gYear
     )
     assert (KZD["migration-wartime-evacuation"], KZBY.destination, KZD.kazakhstan) in graph
+
+
+def test_a_chambers_vote_is_a_step_of_one_partys_record(graph: Graph) -> None:
+    """The Mazhilis approval of the 2019 agreement is a step towards Kazakhstan's consent (the UN
+    Treaty Collection keeps a row per participant), not a loose event and not a ratification."""
+    record = KZD["party-agreement-migration-2019-government-kazakhstan"]
+    assert (record, KZBY.consentStep, KZD["ratification-migration-2019-majilis"]) in graph
+    assert (record, KZBY.consentDate, None) not in graph  # the article dates no ratification
+    belarus = KZD["party-agreement-migration-2019-government-belarus"]
+    assert graph.value(belarus, KZBY.signatureDate) == Literal("2019-10-25", datatype=XSD.date)
+    # the level of a signatory only where a source says so: the 2001 programme's deputy heads
+    levels = set(graph.subject_objects(KZBY.signatoryLevel))
+    assert {str(s).rsplit("/", 1)[-1] for s, _ in levels} == {
+        "party-programme-2001-2008-belarus",
+        "party-programme-2001-2008-kazakhstan",
+    }

@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS
+from rdflib.namespace import DCTERMS, RDF
 
 from kzby_kg.errors import UsageError
+from kzby_kg.rdf.namespaces import KZBY
 from kzby_kg.views.describe import Fact, fact_entry, when
 
 __all__ = ["TimelineEntry", "timeline"]
@@ -48,7 +49,9 @@ def timeline(
     _check_bound("to", end)
     entries = []
     for fact in sorted(set(graph.subjects(DCTERMS.source)), key=str):
-        if not isinstance(fact, URIRef):
+        # a party's acts on an instrument show under the instrument; the treaty-status-by-party
+        # question lists them party by party
+        if not isinstance(fact, URIRef) or (fact, RDF.type, KZBY.PartyRecord) in graph:
             continue
         if entity is not None and fact != entity and (fact, None, entity) not in graph:
             continue
