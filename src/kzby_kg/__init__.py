@@ -17,6 +17,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from kzby_kg import errors as _errors  # light: the root exception and its kinds
+
 if TYPE_CHECKING:
     from kzby_kg.errors import (
         AmbiguousEntityError,
@@ -49,19 +51,7 @@ if TYPE_CHECKING:
 
 #: public name -> (module, name there)
 _API: dict[str, tuple[str, str]] = {
-    **{
-        name: ("kzby_kg.errors", name)
-        for name in (
-            "AmbiguousEntityError",
-            "EndpointError",
-            "ExportError",
-            "KzbyError",
-            "LoadError",
-            "QueryError",
-            "UnknownEntityError",
-            "UsageError",
-        )
-    },
+    **{name: ("kzby_kg.errors", name) for name in _errors.__all__},
     "ProjectPaths": ("kzby_kg.paths", "ProjectPaths"),
     "find_root": ("kzby_kg.paths", "find_root"),
     "BuildResult": ("kzby_kg.pipeline", "BuildResult"),

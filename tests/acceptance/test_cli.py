@@ -129,3 +129,21 @@ def test_sparql_ask_file_and_update(run: Run, tmp_path: Path) -> None:
     assert "Gomel" in run("sparql", "-f", str(query)).stdout
     refused = run("sparql", "DROP ALL ")
     assert refused.returncode == 2 and "Update" in refused.stderr
+
+
+def test_the_installed_command_and_python_m_reach_main() -> None:
+    """The tests above call main() in-process; this proves the installed entry point and
+    ``python -m kzby_kg`` run the same code."""
+    import sys
+
+    script = Path(sys.executable).parent / "kzby-kg"
+    for command in ([str(script)], [sys.executable, "-m", "kzby_kg"]):
+        done = subprocess.run(
+            [*command, "query", "trade-balance", "--format", "csv"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("year,export,import,balance,unit")
