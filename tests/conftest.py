@@ -228,11 +228,10 @@ def same_graph(a: Graph, b: Graph) -> bool:
     rdflib's ``isomorphic`` in milliseconds instead of seconds."""
     import pyoxigraph as ox
 
-    from kzby_kg.rdf.terms import triple_to_ox
+    from kzby_kg.rdf.terms import quads_to_ox
 
     def canonical(graph: Graph) -> set[str]:
-        triples = [triple_to_ox(t) for t in graph]  # type: ignore[arg-type]
-        dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+        dataset = ox.Dataset(quads_to_ox(graph))  # type: ignore[arg-type]
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         return {str(quad) for quad in dataset}
 

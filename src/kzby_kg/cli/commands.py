@@ -191,6 +191,11 @@ def cmd_describe(args: argparse.Namespace) -> int:
     return 0
 
 
+def _password(args: argparse.Namespace) -> str | None:
+    """The password from --password, else $KZBY_KG_PASSWORD (kept out of the process list)."""
+    return args.password or os.environ.get("KZBY_KG_PASSWORD")
+
+
 def _backend(args: argparse.Namespace) -> Backend:
     from kzby_kg.querying.engines import open_backend
 
@@ -199,7 +204,7 @@ def _backend(args: argparse.Namespace) -> Backend:
         endpoint=args.endpoint,
         root=args.root,
         user=args.user,
-        password=args.password or os.environ.get("KZBY_KG_PASSWORD"),
+        password=_password(args),
         timeout=args.timeout,
         retries=args.retries,
         default_graph=args.default_graph,
@@ -280,7 +285,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         update_url=args.update_url,
         gsp_url=args.gsp_url,
         user=args.user,
-        password=args.password or os.environ.get("KZBY_KG_PASSWORD"),
+        password=_password(args),
         timeout=args.timeout,
     )
     print(f"pushed {result.triples} triples to <{result.graph}> with the {result.method}")

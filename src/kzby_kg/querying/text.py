@@ -14,9 +14,8 @@ from functools import lru_cache
 
 from kzby_kg.errors import QueryError
 
-__all__ = ["QUERY_FORMS", "blank_out", "query_form", "where_body_start"]
+__all__ = ["blank_out", "query_form", "where_body_start"]
 
-QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 _UPDATE = re.compile(r"\b(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)\b\s", re.IGNORECASE)
 _IRI = re.compile(r"<[^\s<>\"{}|^`]*>")

@@ -23,7 +23,7 @@ from rdflib import Graph
 from kzby_kg.errors import LoadError
 from kzby_kg.paths import ProjectPaths, find_root
 from kzby_kg.rdf.namespaces import bind_prefixes
-from kzby_kg.rdf.terms import to_ox, triple_from_ox
+from kzby_kg.rdf.terms import quads_to_ox, triple_from_ox
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -103,10 +103,7 @@ def store_from_graph(graph: Graph) -> ox.Store:
     import pyoxigraph as ox
 
     store = ox.Store()
-    store.extend(
-        ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph())  # type: ignore[arg-type]
-        for s, p, o in graph
-    )
+    store.extend(quads_to_ox(graph))  # type: ignore[arg-type]
     return store
 
 

@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from rdflib import BNode, Literal, URIRef
@@ -26,11 +27,10 @@ __all__ = [
     "Triple",
     "from_json",
     "from_ox",
-    "json_from_ox",
+    "quads_to_ox",
     "to_json",
     "to_ox",
     "triple_from_ox",
-    "triple_to_ox",
 ]
 
 Triple = tuple[Identifier, Identifier, Identifier]
@@ -73,12 +73,12 @@ def triple_from_ox(triple: Any) -> Triple:
     return (from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object))  # type: ignore[return-value]
 
 
-def triple_to_ox(triple: Triple) -> ox.Triple:
-    """An rdflib triple as an Oxigraph triple."""
+def quads_to_ox(triples: Iterable[Triple]) -> Iterator[ox.Quad]:
+    """rdflib triples as Oxigraph quads in the default graph (to fill a store or a dataset)."""
     import pyoxigraph as ox
 
-    s, p, o = (to_ox(t) for t in triple)
-    return ox.Triple(s, p, o)  # type: ignore[arg-type]
+    for s, p, o in triples:
+        yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph())  # type: ignore[arg-type]
 
 
 def to_json(term: Identifier) -> dict[str, str]:
@@ -93,21 +93,6 @@ def to_json(term: Identifier) -> dict[str, str]:
     elif isinstance(term, Literal) and term.datatype and str(term.datatype) != _XSD_STRING:
         item["datatype"] = str(term.datatype)
     return item
-
-
-def json_from_ox(term: Any) -> dict[str, str]:
-    """A pyoxigraph term as SPARQL JSON, without making an rdflib term on the way."""
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if term.language:
-        return {"type": "literal", "value": term.value, "xml:lang": term.language}
-    if term.datatype.value == _XSD_STRING:
-        return {"type": "literal", "value": term.value}
-    return {"type": "literal", "value": term.value, "datatype": term.datatype.value}
 
 
 def from_json(value: dict[str, str] | None) -> Identifier | None:

@@ -21,7 +21,7 @@ from rdflib import Graph
 from kzby_kg.errors import ExportError, UsageError
 from kzby_kg.rdf.formats import GRAPH_FORMATS
 from kzby_kg.rdf.namespaces import PREFIXES, bind_prefixes
-from kzby_kg.rdf.terms import triple_from_ox, triple_to_ox
+from kzby_kg.rdf.terms import quads_to_ox, triple_from_ox
 
 __all__ = ["FORMATS", "dump_store", "export", "serialize", "serialize_all", "write_atomic"]
 
@@ -37,8 +37,7 @@ def _canonical(graph: Graph) -> Graph:
     """
     import pyoxigraph as ox
 
-    triples = (triple_to_ox(triple) for triple in graph)  # type: ignore[arg-type]
-    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    dataset = ox.Dataset(quads_to_ox(graph))  # type: ignore[arg-type]
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     ordered = bind_prefixes(Graph())
     canonical = [triple_from_ox(quad) for quad in dataset]

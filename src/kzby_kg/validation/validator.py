@@ -40,6 +40,11 @@ def _check_validator(validator: str) -> None:
         )
 
 
+def _uses_pyshacl(validator: str, triples: int, threshold: int) -> bool:
+    """Whether the reference runs: asked for, or ``auto`` below the threshold."""
+    return validator == "pyshacl" or (validator == "auto" and triples < threshold)
+
+
 def _compiled_or_pyshacl(
     store: ox.Store, shapes: Graph, validator: str, pyshacl: Callable[[], Report]
 ) -> Report:
@@ -84,7 +89,7 @@ def validate_store(
     def pyshacl() -> Report:
         return validate(graph if graph is not None else to_graph(store), shapes_g)
 
-    if validator == "pyshacl" or (validator == "auto" and len(store) < threshold):
+    if _uses_pyshacl(validator, len(store), threshold):
         return pyshacl()
     return _compiled_or_pyshacl(store, shapes_g, validator, pyshacl)
 
@@ -114,13 +119,12 @@ def validate_graph(
     validator: str = "auto",
     threshold: int = FAST_THRESHOLD,
 ) -> Report:
-    """Like :func:`validate_store`, for an rdflib graph already in memory."""
+    """Like :func:`validate_store`, for an rdflib graph already in memory; it is copied into
+    Oxigraph only when the compiled validator runs."""
     from kzby_kg.rdf.load import store_from_graph
 
     _check_validator(validator)
-    shapes_g = shapes_graph(shapes)
-    if validator == "pyshacl" or (validator == "auto" and len(graph) < threshold):
-        return validate(graph, shapes_g)
-    return _compiled_or_pyshacl(
-        store_from_graph(graph), shapes_g, validator, lambda: validate(graph, shapes_g)
-    )
+    if _uses_pyshacl(validator, len(graph), threshold):
+        return validate(graph, shapes)
+    store = store_from_graph(graph)
+    return validate_store(store, shapes, validator=validator, threshold=threshold, graph=graph)
