@@ -25,6 +25,8 @@ PREFIXES = """@prefix kzby: <https://w3id.org/kzby-kg/ontology#> .
 @prefix time: <http://www.w3.org/2006/time#> .
 @prefix qb: <http://purl.org/linked-data/cube#> .
 @prefix bibo: <http://purl.org/ontology/bibo/> .
+@prefix sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#> .
+@prefix sdmx-code: <http://purl.org/linked-data/sdmx/2009/code#> .
 @prefix wd: <http://www.wikidata.org/entity/> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 """
@@ -121,7 +123,7 @@ kzd:bench-meeting-{n} a kzby:CommissionMeeting ;
     kzby:refPeriod "{year}"^^xsd:gYear ; kzby:reporter kzd:{a} ; kzby:partner kzd:{b} ;
     kzby:flow kzd:flow-{flow} ; kzby:goods kzd:goods-{goods} ;
     kzby:tradeValue {rng.uniform(1, 900):.1f} ; kzby:sharePercent {rng.uniform(0, 5):.2f} ;
-    kzby:unit kzd:unit-usd-million ;
+    sdmx-attribute:unitMeasure kzd:unit-usd ; sdmx-attribute:unitMult sdmx-code:unitMult-6 ;
     dcterms:source kzd:bench-src-{src} .
 """)
         cause = rng.choice(CAUSES)
@@ -130,7 +132,7 @@ kzd:bench-meeting-{n} a kzby:CommissionMeeting ;
     rdfs:label "Synthetic migration {n}"@en ;
     kzby:origin kzd:{a} ; kzby:destination kzd:{b} ;
     kzby:period [ a time:Interval ; time:hasBeginning [ a time:Instant ; time:inXSDgYear "{year}"^^xsd:gYear ] ] ;
-    kzby:cause kzd:{cause} ; kzby:numberOfPeople {rng.randrange(1, 5000)}.0 ; kzby:unit kzd:unit-person ;
+    kzby:cause kzd:{cause} ; kzby:numberOfPeople {rng.randrange(1, 5000)}.0 ; sdmx-attribute:unitMeasure kzd:unit-person ; sdmx-attribute:unitMult sdmx-code:unitMult-0 ;
     dcterms:source kzd:bench-src-{src} .
 """)
     return "".join(out)

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, ORG, TIME, XSD
+from rdflib.namespace import DCTERMS, ORG, RDF, TIME, XSD
 
-from kzby_kg.rdf.namespaces import KZBY, KZD
+from kzby_kg.rdf.namespaces import KZBY, KZD, SDMX_ATTRIBUTE, SDMX_CODE
 from kzby_kg.validation.report import Report
 
 TABLE_1 = {  # year, flow: (value as printed, share as printed)
@@ -55,7 +55,12 @@ def test_table_1_values_as_printed(
     assert one(graph, obs, KZBY.tradeValue).toPython() == Decimal(printed[0])
     assert one(graph, obs, KZBY.sharePercent).toPython() == Decimal(printed[1])
     assert one(graph, obs, KZBY.refPeriod) == Literal(str(year), datatype=XSD.gYear)
-    assert one(graph, obs, KZBY.unit) == KZD["unit-usd-billion"], "the printed unit is kept"
+    assert one(graph, obs, SDMX_ATTRIBUTE.unitMeasure) == KZD["unit-usd"], (
+        "the printed unit is kept"
+    )
+    assert one(graph, obs, SDMX_ATTRIBUTE.unitMult) == SDMX_CODE["unitMult-9"], (
+        "billions, as printed"
+    )
     assert one(graph, obs, DCTERMS.source) == KZD["ref-05"]
     assert str(one(graph, obs, KZBY.citationMarker)) == "[5]"
 
@@ -208,7 +213,8 @@ def test_older_sources_do_not_warn(report: Report, node: str) -> None:
 def test_unit_magnitude_warns_on_table_1(report: Report, key: tuple[int, str]) -> None:
     year, flow = key
     assert any(
-        "implies a total" in m for m in warnings_on(report, f"obs-t1-{year}-{flow}", "kzby:unit")
+        "implies a total" in m
+        for m in warnings_on(report, f"obs-t1-{year}-{flow}", "sdmx-attribute:unitMult")
     )
 
 
@@ -217,7 +223,7 @@ def test_unit_magnitude_warns_on_table_2(report: Report, key: tuple[int, str]) -
     year, flow = key
     assert any(
         "same unit and of the same magnitude" in m
-        for m in warnings_on(report, f"obs-t2-{year}-{flow}", "kzby:unit")
+        for m in warnings_on(report, f"obs-t2-{year}-{flow}", "sdmx-attribute:unitMult")
     )
 
 
@@ -265,8 +271,16 @@ def test_every_warning_is_backed_by_a_recorded_finding(graph: Graph, report: Rep
 
 def test_findings_keep_the_article_value(graph: Graph) -> None:
     finding = KZD["finding-unit-billions-are-millions"]
-    assert (finding, KZBY.suggestedUnit, KZD["unit-usd-million"]) in graph
-    assert (KZD["obs-t1-2010-export"], KZBY.unit, KZD["unit-usd-billion"]) in graph
+    obs = KZD["obs-t1-2010-export"]
+    assert (finding, KZBY.suggestedUnitMult, SDMX_CODE["unitMult-6"]) in graph
+    assert (obs, SDMX_ATTRIBUTE.unitMult, SDMX_CODE["unitMult-9"]) in graph
+    doubted = {
+        (graph.value(st, RDF.subject), graph.value(st, RDF.predicate), graph.value(st, RDF.object))
+        for st in graph.objects(finding, KZBY.doubts)
+    }
+    assert (obs, SDMX_ATTRIBUTE.unitMult, SDMX_CODE["unitMult-9"]) in doubted, (
+        "the finding names the value it doubts, not only the node"
+    )
 
 
 def test_astana_is_the_capital_only_from_10_december_1997(graph: Graph) -> None:

@@ -99,7 +99,10 @@ def test_queries_lists_at_least_25_with_parameters(run: Run) -> None:
 def test_query_csv_and_bad_parameter(run: Run) -> None:
     ok = run("query", "trade-balance", "--format", "csv")
     assert ok.returncode == 0
-    assert ok.stdout.splitlines()[0] == "year,export,import,balance,unit,readingUnit,flagList"
+    assert (
+        ok.stdout.splitlines()[0]
+        == "year,export,import,balance,unitMult,unit,readingUnitMult,flagList"
+    )
     row_2020 = next(line for line in ok.stdout.splitlines() if line.startswith("2020,"))
     # Oxigraph (the CLI's default store) writes decimals canonically: 138.0 comes back as 138.
     assert [float(v) for v in row_2020.split(",")[1:4]] == [105.1, 138.0, -32.9]
@@ -146,4 +149,4 @@ def test_the_installed_command_and_python_m_reach_main() -> None:
             check=False,
         )
         assert done.returncode == 0, done.stderr
-        assert done.stdout.startswith("year,export,import,balance,unit")
+        assert done.stdout.startswith("year,export,import,balance,unitMult,unit")

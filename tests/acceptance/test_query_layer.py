@@ -248,7 +248,7 @@ def test_server_down_is_an_endpoint_error() -> None:
 def test_python_api_and_dataframe() -> None:
     result = kzby_kg.query("trade-balance")
     frame = result.to_dataframe()
-    assert list(frame.columns)[:5] == ["year", "export", "import", "balance", "unit"]
+    assert list(frame.columns)[:6] == ["year", "export", "import", "balance", "unitMult", "unit"]
     assert len(frame) == 8
     assert float(
         frame.loc[frame["year"].astype(str) == "2020", "balance"].iloc[0]

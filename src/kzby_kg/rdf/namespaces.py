@@ -29,6 +29,7 @@ __all__ = [
     "SDMX_ATTRIBUTE",
     "SDMX_CODE",
     "WD",
+    "WIKIBASE",
     "bind_prefixes",
 ]
 
@@ -38,6 +39,8 @@ KZS = Namespace("https://w3id.org/kzby-kg/shapes#")
 BIBO = Namespace("http://purl.org/ontology/bibo/")
 CITO = Namespace("http://purl.org/spar/cito/")
 WD = Namespace("http://www.wikidata.org/entity/")
+#: Wikibase's own ontology: statement ranks (Wikidata's statement model)
+WIKIBASE = Namespace("http://wikiba.se/ontology#")
 SDMX_ATTRIBUTE = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
 SDMX_CODE = Namespace("http://purl.org/linked-data/sdmx/2009/code#")
 
@@ -60,6 +63,7 @@ PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
     "bibo": BIBO,
     "cito": CITO,
     "wd": WD,
+    "wikibase": WIKIBASE,
     "sdmx-attribute": SDMX_ATTRIBUTE,
     "sdmx-code": SDMX_CODE,
 }

@@ -7,7 +7,7 @@ Two views:
 * ``entities``: only states, organisations, people, places and agreements are nodes. The n-ary
   fact nodes (memberships, meetings, observations, migrations, foundings, events, ranks,
   priorities, figures) become labelled edges between the entities they connect, carrying the
-  fact's attributes: start, end, date, value, unit and sources.
+  fact's attributes: start, end, date, value, unit and unit multiplier, and sources.
 
 ``as_of`` keeps the edges valid on that day (a membership from its start until its end, an event
 from its date on) and gives places the names they had then. Building a view is one pass over the
@@ -27,7 +27,7 @@ from rdflib.term import Node
 
 from kzby_kg.errors import UsageError
 from kzby_kg.rdf.labels import curie, label, labels_by_language
-from kzby_kg.rdf.namespaces import KZBY
+from kzby_kg.rdf.namespaces import KZBY, SDMX_ATTRIBUTE
 from kzby_kg.rdf.temporal import instant_value
 
 if TYPE_CHECKING:
@@ -177,9 +177,14 @@ def _value_attrs(graph: Graph, fact: Node, prop: URIRef) -> dict[str, Any]:
     value = graph.value(fact, prop)
     if value is not None:
         out["value"] = float(cast(Literal, value).toPython())
-        unit = graph.value(fact, KZBY.unit)
-        if unit is not None:
-            out["unit"] = label(graph, unit)
+        # SDMX: the unit of measure and its multiplier, both as printed
+        for key, attribute in (
+            ("unit", SDMX_ATTRIBUTE.unitMeasure),
+            ("unitMult", SDMX_ATTRIBUTE.unitMult),
+        ):
+            unit = graph.value(fact, attribute)
+            if unit is not None:
+                out[key] = label(graph, unit)
     return out
 
 
