@@ -3,10 +3,12 @@ node shape in ontology/shapes.ttl is exercised by some fixture."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
@@ -86,3 +88,38 @@ def test_every_node_shape_is_exercised(
         str(s).rsplit("#", 1)[-1] for s in set(shapes.subjects(RDF.type, SH.NodeShape)) - exercised
     )
     assert not never, f"node shapes that no invalid fixture makes fail: {never}"
+
+
+#: pyshacl's own wording, which tells a researcher nothing about the data
+GENERIC = re.compile(
+    r"^(Less than|More than|Value is not|Value does not|Node .* must conform|"
+    r".*must conform to one or more shapes|Value .* not in|Node .* is closed)"
+)
+
+
+def test_every_shape_speaks_to_researchers(shapes: Graph) -> None:
+    """Every shape that constrains something carries its own sh:message."""
+    constraints = [
+        SH["class"], SH.datatype, SH.nodeKind, SH.minCount, SH.maxCount, SH.minInclusive,
+        SH.maxInclusive, SH.minExclusive, SH.maxExclusive, SH.pattern, SH.languageIn,
+        SH["in"], SH["or"], SH.xone, SH.node, SH.hasValue, SH.qualifiedValueShape,
+    ]  # fmt: skip
+    # members of sh:or / sh:xone lists and qualified value shapes report through their owner
+    inner = {
+        member
+        for logical in (SH["or"], SH.xone)
+        for head in shapes.objects(None, logical)
+        for member in Collection(shapes, head)
+    } | set(shapes.objects(None, SH.qualifiedValueShape))
+    silent = sorted(
+        str(shape)
+        for shape in set(shapes.subjects()) - inner
+        if any((shape, c, None) in shapes for c in constraints)
+        and (shape, SH.message, None) not in shapes
+    )
+    assert not silent, f"shapes without sh:message: {silent}"
+
+
+def test_fixture_messages_are_the_shapes_own(fixture_report: Report) -> None:
+    generic = sorted({r.message for r in fixture_report.results if GENERIC.match(r.message)})
+    assert not generic, f"pyshacl's generic wording reached the report: {generic}"
