@@ -51,7 +51,7 @@ def test_unknown_name_suggests_close_matches(graph: Graph) -> None:
 def test_describe_commission_shows_meeting_with_source(graph: Graph) -> None:
     text = describe(graph, KZD.commission).format()
     assert "2016-07-21: 12th meeting" in text
-    assert "Reference 8 (Foreign trade of Belarus, yearbook 2012) [8]" in text
+    assert "Reference 8 (Foreign trade of Belarus, statistical collection, 2012) [8]" in text
 
 
 def test_describe_in_kazakh(graph: Graph) -> None:
