@@ -252,7 +252,7 @@ def test_reference_list_defects_warn(report: Report) -> None:
     entries = {
         (r.focus_curie, r.message.split(":")[0])
         for r in report.warnings
-        if r.path == "kzby:describesWork"
+        if r.path == "biro:references"
     }
     assert ("kzd:ref-03", "describes the same work as another entry") in entries
     assert ("kzd:ref-04", "describes the same work as another entry") in entries
@@ -377,3 +377,14 @@ def test_a_chambers_vote_is_a_step_of_one_partys_record(graph: Graph) -> None:
         "party-programme-2001-2008-belarus",
         "party-programme-2001-2008-kazakhstan",
     }
+
+
+def test_citations_follow_cito_and_biro(graph: Graph) -> None:
+    """Each reference-list entry is a BiRO bibliographic reference of the article, and the
+    article cites (CiTO) every work an entry references."""
+    biro = URIRef("http://purl.org/spar/biro/")
+    entries = set(graph.subjects(RDF.type, URIRef(f"{biro}BibliographicReference")))
+    assert len(entries) == 13, "the article's reference list has 13 entries"
+    works = {w for e in entries for w in graph.objects(e, URIRef(f"{biro}references"))}
+    cited = set(graph.objects(KZD.article, URIRef("http://purl.org/spar/cito/cites")))
+    assert works and works <= cited, f"referenced but not cited: {sorted(works - cited)}"

@@ -21,6 +21,7 @@ from rdflib.namespace import (
 
 __all__ = [
     "BIBO",
+    "BIRO",
     "CITO",
     "KZBY",
     "KZD",
@@ -38,6 +39,7 @@ KZD = Namespace("https://w3id.org/kzby-kg/id/")
 KZS = Namespace("https://w3id.org/kzby-kg/shapes#")
 BIBO = Namespace("http://purl.org/ontology/bibo/")
 CITO = Namespace("http://purl.org/spar/cito/")
+BIRO = Namespace("http://purl.org/spar/biro/")
 WD = Namespace("http://www.wikidata.org/entity/")
 #: Wikibase's own ontology: statement ranks (Wikidata's statement model)
 WIKIBASE = Namespace("http://wikiba.se/ontology#")
@@ -62,6 +64,7 @@ PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
     "foaf": FOAF,
     "bibo": BIBO,
     "cito": CITO,
+    "biro": BIRO,
     "wd": WD,
     "wikibase": WIKIBASE,
     "sdmx-attribute": SDMX_ATTRIBUTE,
