@@ -38,13 +38,13 @@ def paths() -> ProjectPaths:
 
 @pytest.fixture(scope="session")
 def graph(paths: ProjectPaths) -> Graph:
-    return load(paths)
+    return load(paths, scope="article")
 
 
 @pytest.fixture(scope="session")
 def store(paths: ProjectPaths) -> ox.Store:
     """The project's graph in an in-memory Oxigraph store, loaded once (do not write to it)."""
-    return load_store(paths)
+    return load_store(paths, scope="article")
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +89,7 @@ def pyshacl_report(graph: Graph, shapes: Graph) -> Report:
 @pytest.fixture(scope="session")
 def fixture_graph(paths: ProjectPaths) -> Graph:
     """The real graph plus every invalid fixture (they use disjoint kzd:fx-* names)."""
-    graph = load(paths)
+    graph = load(paths, scope="article")
     for path in INVALID:
         add_file(graph, path)
     return graph
@@ -199,12 +199,12 @@ def backend(request: pytest.FixtureRequest, graph: Graph) -> Backend:
 
 @pytest.fixture(scope="session")
 def served() -> Iterator[str]:
-    """The project's graph served on a free loopback port with the default limits."""
+    """The article's graph served on a free loopback port with the default limits."""
     import threading
 
     from kzby_kg.web.app import make_server
 
-    server, pool = make_server("127.0.0.1", 0)
+    server, pool = make_server("127.0.0.1", 0, scope="article")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     host, port = server.server_address[:2]
@@ -241,9 +241,14 @@ def same_graph(a: Graph, b: Graph) -> bool:
 # ------------------------------------------------ project copies, for tests that write data/
 
 
-def copy_project(source: ProjectPaths, target: Path) -> ProjectPaths:
+def copy_project(source: ProjectPaths, target: Path, *, article: bool = False) -> ProjectPaths:
+    """A copy to change freely; with ``article``, without the vendored and imported tables
+    (and without the manifest), so that a build or an import starts from the article's graph."""
+    ignore = shutil.ignore_patterns("vendored", "imported") if article else None
     for folder in ("ontology", "data", "mappings", "queries"):
-        shutil.copytree(source.root / folder, target / folder)
+        shutil.copytree(source.root / folder, target / folder, ignore=ignore)
+    if article:
+        (target / "data" / "imported").mkdir(exist_ok=True)
     return find_root(target)
 
 
@@ -257,4 +262,5 @@ def snapshot(paths: ProjectPaths) -> dict[str, bytes]:
 
 @pytest.fixture
 def project(paths: ProjectPaths, tmp_path: Path) -> ProjectPaths:
-    return copy_project(paths, tmp_path / "project")
+    """A copy of the article's project (no vendored tables) to import into."""
+    return copy_project(paths, tmp_path / "project", article=True)

@@ -38,9 +38,18 @@ class ProjectPaths:
     def dist(self) -> Path:
         return self.root / "dist"
 
+    @property
+    def vendored_dir(self) -> Path:
+        """Where ``build`` writes the vendored tables it imports (datasets/manifest.json)."""
+        return self.data_dir / "vendored"
+
     def data_files(self) -> list[Path]:
         """Every Turtle file under data/, sorted so that loading order never changes results."""
         return sorted(self.data_dir.rglob("*.ttl"))
+
+    def article_files(self) -> list[Path]:
+        """The hand-written data: data/*.ttl, without imported or vendored tables."""
+        return sorted(self.data_dir.glob("*.ttl"))
 
 
 def _looks_like_root(path: Path) -> bool:

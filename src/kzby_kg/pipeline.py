@@ -1,4 +1,5 @@
-"""The main job, the whole flow in one place: sources -> store -> validation -> exports.
+"""The main job, the whole flow in one place: vendored tables -> sources -> store ->
+validation -> exports.
 
 Each file is parsed once, into Oxigraph; the validators read that store (pyshacl through an
 rdflib graph made from it), and the exports are written from the same graph.
@@ -15,6 +16,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, RDFS
 
+from kzby_kg.importing.vendored import MANIFEST, VendoredTable, vendor
 from kzby_kg.paths import ProjectPaths, find_root
 from kzby_kg.rdf.labels import label
 from kzby_kg.rdf.load import load_store, to_graph
@@ -35,14 +37,27 @@ class BuildResult:
     entities: Counter[str]
     report: Report
     outputs: list[Path] = field(default_factory=list)
+    vendored: list[VendoredTable] = field(default_factory=list)
 
     def format(self) -> str:
-        lines = [f"triples: {self.triples}", "entities by class:"]
+        lines = []
+        if self.vendored:
+            lines.append("vendored tables (datasets/manifest.json):")
+            lines.extend(
+                f"  {t.mapping} {t.release}: {t.output.parent.name}/{t.output.name} ({t.status})"
+                for t in self.vendored
+            )
+        lines += [f"triples: {self.triples}", "entities by class:"]
         lines.extend(
             f"  {count:>5}  {name}"
             for name, count in sorted(self.entities.items(), key=lambda kv: (-kv[1], kv[0]))
         )
         lines.append("validation:")
+        for severity in ("Violation", "Warning"):
+            checks = self.report.by_check(severity)
+            if checks:
+                lines.append(f"  {severity.lower()}s by check:")
+                lines.extend(f"  {n:>5}  {check}" for check, n in checks)
         lines.extend("  " + line for line in self.report.format(per_message=10).splitlines())
         if self.outputs:
             lines.append("wrote: " + ", ".join(str(p) for p in self.outputs))
@@ -64,12 +79,14 @@ def entity_counts(graph: Graph) -> Counter[str]:
 def build(
     root: str | Path | ProjectPaths | None = None, out_dir: Path | None = None
 ) -> BuildResult:
-    """Load ontology and data, validate, and write dist/kzby-kg.{ttl,nt,jsonld} if it conforms."""
+    """Import the vendored tables that changed, load ontology and data, validate, and write
+    dist/kzby-kg.{ttl,nt,jsonld} if it conforms: dist/ holds the full graph."""
     paths = root if isinstance(root, ProjectPaths) else find_root(root)
+    vendored = vendor(paths) if (paths.root / MANIFEST).is_file() else []
     store = load_store(paths)
     graph = to_graph(store)  # for rdflib's serialisers and pyshacl
     report = validate_store(store, paths.shapes, graph=graph)
-    result = BuildResult(len(graph), entity_counts(graph), report)
+    result = BuildResult(len(graph), entity_counts(graph), report, vendored=vendored)
     if report.conforms:
         target = out_dir or paths.dist
         # Serialize everything before writing anything, so a failure leaves dist/ as it was.

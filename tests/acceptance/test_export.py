@@ -11,6 +11,7 @@ import pytest
 from rdflib import Graph
 
 from kzby_kg.errors import ExportError, UsageError
+from kzby_kg.paths import ProjectPaths
 from kzby_kg.rdf.write import FORMATS, export, serialize
 
 from ..conftest import canonical_numbers, same_graph
@@ -27,17 +28,27 @@ def test_export_round_trips(graph: Graph, fmt: str, tmp_path: Path) -> None:
     assert same_graph(canonical_numbers(again), canonical_numbers(graph))
 
 
-def test_exports_are_deterministic_across_processes(tmp_path: Path) -> None:
+def test_exports_are_deterministic_across_processes(project: ProjectPaths, tmp_path: Path) -> None:
     """Different hash seeds, separate processes and loads: the same bytes in every format.
-    One build runs here (this process's hash seed is random), one in a process with seed 1."""
+    One build runs here (this process's hash seed is random), one in a process with seed 1.
+    On the article's graph; the slow tier repeats it on the full graph."""
     from kzby_kg.pipeline import build
 
     here = tmp_path / "here"
-    build(None, here)
+    build(project, here)
     there = tmp_path / "there"
     env = {**os.environ, "PYTHONHASHSEED": "1"}
     subprocess.run(
-        [sys.executable, "-m", "kzby_kg", "build", "--out", str(there)],
+        [
+            sys.executable,
+            "-m",
+            "kzby_kg",
+            "build",
+            "--root",
+            str(project.root),
+            "--out",
+            str(there),
+        ],
         check=True,
         env=env,
         capture_output=True,

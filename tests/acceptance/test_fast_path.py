@@ -81,13 +81,14 @@ def test_failed_dump_leaves_the_old_file(tmp_path: Path) -> None:
 
 
 def test_cli_fast_export_matches_canonical_export(
-    paths: ProjectPaths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    project: ProjectPaths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """On the article's graph (the exports' code is the same for the full one)."""
     monkeypatch.setenv("KZBY_KG_CACHE_DIR", str(tmp_path / "cache"))
     outputs = {}
     for name, extra in (("canonical", []), ("fast", ["--fast"])):
         target = tmp_path / f"{name}.ttl"
-        code = main(["export", "--root", str(paths.root), "-o", str(target), *extra])
+        code = main(["export", "--root", str(project.root), "-o", str(target), *extra])
         assert code == 0
         outputs[name] = Graph().parse(target, format="turtle")
     assert len(outputs["fast"]) > 4000

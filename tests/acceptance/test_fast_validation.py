@@ -85,6 +85,7 @@ def test_article_graph_same_results(
     assert_same(reference, fast, shapes)
 
 
+@pytest.mark.slow  # the oracle comparison: pyshacl on every fixture takes 20 s
 def test_every_fixture_same_results(
     fixture_report: Report, fixture_compiled: Report, shapes: Graph
 ) -> None:
@@ -93,10 +94,8 @@ def test_every_fixture_same_results(
     assert_same(reference, fast, shapes)
 
 
-def test_trade_figures_compare_within_one_kind_of_goods(
-    fixture_report: Report, fixture_compiled: Report
-) -> None:
-    for report in both(fixture_report, fixture_compiled):
+def test_trade_figures_compare_within_one_kind_of_goods(fixture_compiled: Report) -> None:
+    for report in (fixture_compiled,):
         flagged = {r.focus_curie for r in report.results if "partial-year" in r.message}
         assert {"kzd:fx-partial-2017", "kzd:fx-goods-oil-2017"} <= flagged
         assert "kzd:fx-goods-grain-2017" not in flagged
@@ -155,7 +154,7 @@ def run_validate(
     paths: ProjectPaths, capsys: pytest.CaptureFixture[str], *args: str
 ) -> tuple[int, str, str]:
     capsys.readouterr()
-    code = main(["validate", "--root", str(paths.root), *args])
+    code = main(["validate", "--root", str(paths.root), "--scope", "article", *args])
     out = capsys.readouterr()
     return code, out.out, out.err
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kzby_kg.errors import KzbyError
-from kzby_kg.importing.importer import ImportFailed, import_table, load_mapping
+from kzby_kg.importing.importer import ImportFailed, Release, import_table, load_mapping
 from kzby_kg.importing.tables import TableError
 from kzby_kg.paths import ProjectPaths
 
@@ -37,7 +37,8 @@ GOOD = "2020,Belarus,Kazakhstan,72761,36522,36239\n"
 def refused(project: ProjectPaths, mapping: str, source: Path, pattern: str) -> str:
     before = snapshot(project)
     with pytest.raises(KzbyError) as caught:
-        import_table(load_mapping(mapping, project), source, project)
+        folder = load_mapping(mapping, project)
+        import_table(folder, source, project, release=Release.of(folder.dataset, "test"))
     message = str(caught.value)
     assert re.search(pattern, message), message
     assert snapshot(project) == before, "a refused import changed data/"
@@ -175,17 +176,26 @@ def test_a_small_real_table_imports_from_the_command_line(
     source = write(tmp_path, "cow-head.csv", "".join(lines))
     seen: list[int] = []
     before = snapshot(project)
+    cow = load_mapping("cow-igo", project)
     summary = import_table(
-        load_mapping("cow-igo", project), source, project, dry_run=True, progress=seen.append
+        cow,
+        source,
+        project,
+        release=Release.of(cow.dataset, "head"),
+        dry_run=True,
+        progress=seen.append,
     )
     assert summary.rows_read == 40 and "dry run: nothing written" in summary.format()
     assert seen and seen[-1] == source.stat().st_size and seen == sorted(seen)
     assert snapshot(project) == before
     args = ["import", "--root", str(project.root), "cow-igo", str(source)]
+    assert main(args) == 2  # another file than the one the mapping describes: which release?
+    assert "--release: name the release of cow-head.csv" in capsys.readouterr().err
+    args += ["--release", "3.0"]
     assert main([*args, "--source-label", "COW IGO v3, first rows"]) == 0
     out = capsys.readouterr().out
     assert "rows read        40" in out and "rows rejected    0" in out and "wrote " in out
-    written = next((project.data_dir / "imported").glob("cow-igo-*.ttl")).read_text("utf-8")
+    written = next((project.data_dir / "imported").glob("cow-igo-v3-*.ttl")).read_text("utf-8")
     assert '"COW IGO v3, first rows"@en' in written
     assert main(args) == 0  # the same file again adds nothing
     assert "already imported" in capsys.readouterr().out

@@ -27,7 +27,16 @@ def test_python_example_runs(
     exec(compile(code.replace("http://127.0.0.1:8000", served), "README.md", "exec"), namespace)
 
 
-@pytest.mark.parametrize(("command", "expected"), cli_examples(), ids=lambda v: str(v)[:50])
+def _examples() -> list[Any]:
+    """The full build (vendored tables, 41k triples, three canonical exports: about 20 s) runs
+    in the slow tier; every other example here."""
+    return [
+        pytest.param(c, e, marks=pytest.mark.slow) if c.split()[1] == "build" else (c, e)
+        for c, e in cli_examples()
+    ]
+
+
+@pytest.mark.parametrize(("command", "expected"), _examples(), ids=lambda v: str(v)[:50])
 def test_cli_example_prints_what_the_readme_shows(
     command: str,
     expected: list[str],

@@ -37,11 +37,16 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="session")
 def imported(paths: ProjectPaths, tmp_path_factory: pytest.TempPathFactory) -> ProjectPaths:
-    """A copy of the project with the three shared data sets imported."""
-    copy = copy_project(paths, tmp_path_factory.mktemp("imported"))
+    """A copy of the article's project with the three shared data sets imported by hand, as a
+    user would (each as the release its table description declares)."""
+    copy = copy_project(paths, tmp_path_factory.mktemp("imported"), article=True)
     for name, source in DATA_SETS.items():
         import_table(load_mapping(name, copy), source, copy)
     return copy
+
+
+RELEASES = {"cow-igo": "cow-igo-v3", "manytreaties": "manytreaties-4bf79f9"}
+RELEASES["undesa-migrant-stock"] = "undesa-ims-2020"
 
 
 # -------------------------------------------------------------- the real data sets import
@@ -51,7 +56,7 @@ def test_three_data_sets_import_and_the_graph_validates(imported: ProjectPaths) 
     from kzby_kg.validation.validator import validate_files
 
     written = sorted(p.name for p in (imported.data_dir / "imported").glob("*.ttl"))
-    assert [re.sub(r"-[0-9a-f]{12}\.ttl$", "", n) for n in written] == sorted(DATA_SETS)
+    assert [re.sub(r"-[0-9a-f]{12}\.ttl$", "", n) for n in written] == sorted(RELEASES.values())
     report = validate_files([imported.ontology, *imported.data_files()], imported.shapes)
     assert report.conforms, report.violations[:5]
 
@@ -227,6 +232,7 @@ def test_two_gigabyte_file_is_streamed(project: ProjectPaths, tmp_path: Path) ->
         "sys.exit(code)\n"
     )
     args = ["import", "--root", str(project.root), "undesa-migrant-stock", str(source)]
+    args += ["--release", "test"]
     done = subprocess.run(
         [sys.executable, "-c", child, *args], capture_output=True, text=True, timeout=600
     )
@@ -249,7 +255,8 @@ def test_dry_run_writes_nothing(project: ProjectPaths, tmp_path: Path) -> None:
         load_mapping("undesa-migrant-stock", project), UNDESA, project, dry_run=True
     )
     assert summary.triples_added > 10_000 and summary.rows_read == 3846
-    assert "dry run: nothing written" in summary.format() and "kzd:undesa-stock-" in summary.preview
+    assert "dry run: nothing written" in summary.format()
+    assert "kzd:undesa-ims-2020-stock-" in summary.preview
     assert snapshot(project) == before
 
 
@@ -269,3 +276,97 @@ def test_cli_import_summary(project: ProjectPaths) -> None:
 def import_cli(project: ProjectPaths, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "kzby_kg", "import", "--root", str(project.root), *args]
     return subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
+
+
+# ------------------------------------------------ the full graph: vendored, releases, conflicts
+
+
+def _triples_without_clock(path: Path) -> set[tuple[str, str, str]]:
+    from kzby_kg.rdf.load import parse_turtle
+
+    return {
+        (s.n3(), p.n3(), o.n3()) for s, p, o in parse_turtle(path) if not p.endswith("endedAtTime")
+    }
+
+
+def test_a_users_import_gives_what_build_vendors(
+    imported: ProjectPaths, paths: ProjectPaths
+) -> None:
+    """Importing the three files by hand into the article's project gives the triples build
+    vendored (the clock time of a hand import aside)."""
+    mine = sorted((imported.data_dir / "imported").glob("*.ttl"))
+    vendored = sorted(paths.vendored_dir.glob("*.ttl"))
+    assert len(mine) == len(vendored) == 3
+    by_release = {re.sub(r"-[0-9a-f]{12}\.ttl$", "", p.name): p for p in mine}
+    for mapping, release in RELEASES.items():
+        (out,) = [p for p in vendored if p.name.startswith(mapping)]
+        assert _triples_without_clock(by_release[release]) == _triples_without_clock(out), mapping
+
+
+def test_build_vendors_the_same_bytes_from_scratch(paths: ProjectPaths, tmp_path: Path) -> None:
+    """From a clean copy with data/vendored/ removed, build's import of the manifest's tables
+    gives byte-identical files: the same inputs, the same bytes."""
+    import shutil
+
+    from kzby_kg.importing.vendored import vendor
+
+    copy = copy_project(paths, tmp_path / "copy", article=True)
+    shutil.copytree(paths.root / "datasets", copy.root / "datasets")
+    done = vendor(copy)
+    assert [t.status for t in done] == ["imported"] * 3
+    for table in done:
+        original = paths.vendored_dir / table.output.name
+        assert table.output.read_bytes() == original.read_bytes(), table.output.name
+    assert (copy.vendored_dir / "inputs.json").read_text() == (
+        paths.vendored_dir / "inputs.json"
+    ).read_text()
+    assert [t.status for t in vendor(copy)] == ["unchanged"] * 3
+
+
+SYNTHETIC_2024 = Path(__file__).parents[1] / "fixtures" / "undesa-ims-2024-synthetic.csv"
+
+
+@pytest.fixture(scope="module")
+def two_releases(paths: ProjectPaths, tmp_path_factory: pytest.TempPathFactory) -> ProjectPaths:
+    """The full project with a second UN DESA release (made-up test figures) imported beside
+    the vendored 2020 one."""
+    copy = copy_project(paths, tmp_path_factory.mktemp("releases"))
+    done = import_cli(copy, "undesa-migrant-stock", str(SYNTHETIC_2024), "--release", "2024")
+    assert done.returncode == 0, done.stderr
+    assert "release          2024" in done.stdout
+    return copy
+
+
+def test_a_second_release_never_merges_with_the_first(two_releases: ProjectPaths) -> None:
+    graph = load(two_releases)
+    rows = (
+        RdflibBackend(graph)
+        .run(
+            """PREFIX kzby: <https://w3id.org/kzby-kg/ontology#>
+        PREFIX kzd: <https://w3id.org/kzby-kg/id/>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?obs (COUNT(DISTINCT ?n) AS ?values) (COUNT(DISTINCT ?s) AS ?sources) WHERE {
+          ?obs kzby:origin kzd:belarus ; kzby:destination kzd:kazakhstan ; kzby:sex kzd:sex-total ;
+               kzby:refPeriod ?y ; kzby:numberOfPeople ?n ; dcterms:source ?s .
+        } GROUP BY ?obs"""
+        )
+        .dicts()
+    )
+    assert len(rows) == 14  # seven years, two releases: one node each
+    assert all(int(r["values"]) == 1 and int(r["sources"]) == 1 for r in rows)  # type: ignore[arg-type]
+
+
+def test_the_newer_release_is_preferred_and_both_stay(two_releases: ProjectPaths) -> None:
+    stock = run(two_releases, "migrant-stock")
+    by_year = {r["year"]: r for r in stock}
+    assert len(stock) == 7
+    assert by_year["2020"]["total"] == 70578 and by_year["2020"]["source"] == "kzd:undesa-ims-2024"
+    mirror = [
+        r for r in run(two_releases, "mirror-statistics") if r["kind"].startswith("two releases")
+    ]
+    years = sorted({(r["year"], r["valueA"], r["valueB"]) for r in mirror})
+    assert ("2020", 70578.0, 72761.0) in years and ("2015", 67062.0, 69136.0) in years
+    assert {(r["sourceA"], r["sourceB"]) for r in mirror} == {
+        ("kzd:undesa-ims-2024", "kzd:undesa-ims-2020")
+    }
+    assert all(r["difference"] == r["valueA"] - r["valueB"] for r in mirror)

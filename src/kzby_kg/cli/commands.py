@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import networkx as nx
     from rdflib import Graph
 
+    from kzby_kg.paths import ProjectPaths
     from kzby_kg.querying.backend import Backend
     from kzby_kg.querying.results import QueryResult
 
@@ -35,7 +36,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from kzby_kg.validation.validator import validate_files
 
     paths = find_root(args.root)
-    files = [paths.ontology, *paths.data_files(), *(Path(f) for f in args.files)]
+    from kzby_kg.rdf.load import project_files
+
+    files = [*project_files(paths, scope=args.scope), *(Path(f) for f in args.files)]
     for path in files:
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
@@ -65,7 +68,12 @@ def _export_fast(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from kzby_kg.importing.importer import import_table, load_mapping, progress_bar
+    from kzby_kg.importing.importer import (
+        choose_release,
+        import_table,
+        load_mapping,
+        progress_bar,
+    )
     from kzby_kg.paths import find_root
 
     paths = find_root(args.root)
@@ -78,6 +86,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         source,
         paths,
         source_label=args.source_label,
+        release=choose_release(mapping, source, args.release),
         dry_run=args.dry_run,
         progress=progress,
     )
@@ -112,11 +121,47 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _network(args: argparse.Namespace) -> tuple[Graph, nx.MultiDiGraph]:
+def _scoped_graph(args: argparse.Namespace) -> Graph:
+    """The graph a view reads: the article's by default (``--scope full`` adds the vendored and
+    imported tables)."""
+    from kzby_kg.paths import find_root
     from kzby_kg.rdf.load import load
+
+    return load(find_root(args.root), scope=args.scope)
+
+
+def _note_hidden(args: argparse.Namespace) -> None:
+    """After a view's output, say on stderr how many facts the article scope left out."""
+    from kzby_kg.paths import find_root
+
+    if args.scope == "article":
+        hidden = _imported_fact_count(find_root(args.root))
+        if hidden:
+            print(
+                f"(scope article: {hidden:,} facts of the vendored and imported tables are not "
+                "shown; --scope full shows them)",
+                file=sys.stderr,
+            )
+
+
+def _imported_fact_count(paths: ProjectPaths) -> int:
+    """Facts an import added (each carries prov:wasGeneratedBy), counted in the cached store."""
+    import pyoxigraph as ox
+
+    from kzby_kg.rdf.cache import cached_store
+
+    rows = cached_store(paths).query(
+        "SELECT (COUNT(DISTINCT ?fact) AS ?n) WHERE { "
+        "?fact <http://www.w3.org/ns/prov#wasGeneratedBy> ?import }"
+    )
+    assert isinstance(rows, ox.QuerySolutions)
+    return int(next(iter(rows))["n"].value)
+
+
+def _network(args: argparse.Namespace) -> tuple[Graph, nx.MultiDiGraph]:
     from kzby_kg.views.networks import to_networkx
 
-    graph = load(args.root)
+    graph = _scoped_graph(args)
     return graph, to_networkx(graph, args.view, args.as_of)
 
 
@@ -136,6 +181,7 @@ def cmd_path(args: argparse.Namespace) -> int:
     graph, net = _network(args)
     paths = shortest_paths(net, _node(graph, net, args.a), _node(graph, net, args.b), args.limit)
     print(format_paths(net, paths, args.lang))
+    _note_hidden(args)
     return 0
 
 
@@ -147,6 +193,7 @@ def cmd_neighbours(args: argparse.Namespace) -> int:
         data = net.nodes[node]
         name = data.get("label_" + args.lang) or data.get("label")
         print(f"{distance}  {name} ({node})  [{data.get('kind', '')}]")
+    _note_hidden(args)
     return 0
 
 
@@ -157,20 +204,21 @@ def cmd_centrality(args: argparse.Namespace) -> int:
     for node, score in centrality(net, args.measure, args.top):
         data = net.nodes[node]
         print(f"{score:.4f}  {data.get('label_' + args.lang) or data.get('label')} ({node})")
+    _note_hidden(args)
     return 0
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    from kzby_kg.rdf.load import load
     from kzby_kg.views.describe import resolve
     from kzby_kg.views.timeline import timeline
 
-    graph = load(args.root)
+    graph = _scoped_graph(args)
     entity = resolve(graph, args.entity) if args.entity else None
     for entry in timeline(graph, entity, args.start, args.end, args.lang):
         fact = entry.fact
         print(f"{fact.when}  {fact.text} ({fact.node})")
         print(f"    source: {'; '.join(fact.sources)}")
+    _note_hidden(args)
     return 0
 
 
@@ -179,15 +227,16 @@ def cmd_draw(args: argparse.Namespace) -> int:
 
     _, net = _network(args)
     print(f"wrote {draw(net, Path(args.output), lang=args.lang)}", file=sys.stderr)
+    _note_hidden(args)
     return 0
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
-    from kzby_kg.rdf.load import load
     from kzby_kg.views.describe import describe, resolve
 
-    graph = load(args.root)
+    graph = _scoped_graph(args)
     print(describe(graph, resolve(graph, args.entity), args.lang).format())
+    _note_hidden(args)
     return 0
 
 
@@ -302,7 +351,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_query_length=args.max_query_length,
         max_concurrent=args.max_concurrent,
     )
-    server, pool = make_server(args.host, args.port, args.store, limits, args.root)
+    server, pool = make_server(args.host, args.port, args.store, limits, args.root, args.scope)
     host, port = server.server_address[:2]
     assert isinstance(host, str)  # an AF_INET server's address
     print(

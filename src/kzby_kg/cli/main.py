@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", parents=[common], help="print the SHACL report by label")
     p.add_argument("files", nargs="*", help="extra Turtle files to validate with the graph")
+    p.add_argument(
+        "--scope",
+        default="full",
+        choices=["article", "full"],
+        help="full: with the vendored and imported tables (default); article: the article's graph",
+    )
     p.add_argument("--info", action="store_true", help="also list Info results")
     p.add_argument(
         "--all",
@@ -69,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
         "mapping", help="a folder of mappings/ (cow-igo, undesa-migrant-stock, …) or a path"
     )
     p.add_argument("file", help="the CSV file to import")
+    p.add_argument(
+        "--release",
+        help="the data set release the file is (for example 2024); the source of every fact "
+        "it adds. Required unless the file is the one the mapping's table.json describes",
+    )
     p.add_argument("--source-label", help="a label for this import's provenance record")
     p.add_argument("--dry-run", action="store_true", help="check and show what would be added")
     p.set_defaults(func=commands.cmd_import)
@@ -95,7 +106,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=commands.cmd_export)
 
-    network = argparse.ArgumentParser(add_help=False)
+    scoped = argparse.ArgumentParser(add_help=False)
+    scoped.add_argument(
+        "--scope",
+        default="article",
+        choices=["article", "full"],
+        help="article: the article's graph (default, readable); full: with the vendored and "
+        "imported tables. The command says how many facts the article scope hid",
+    )
+
+    network = argparse.ArgumentParser(add_help=False, parents=[scoped])
     network.add_argument("--view", default="entities", choices=["entities", "full"])
     network.add_argument("--as-of", help="keep the edges valid on this date (YYYY-MM-DD)")
     network.add_argument("--lang", default="en", choices=LANGUAGES, help="language of labels")
@@ -118,7 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=10)
     p.set_defaults(func=commands.cmd_centrality)
 
-    p = sub.add_parser("timeline", parents=[common], help="every dated fact in order, with sources")
+    p = sub.add_parser(
+        "timeline", parents=[common, scoped], help="every dated fact in order, with sources"
+    )
     p.add_argument("entity", nargs="?", help="only facts naming this entity")
     p.add_argument("--from", dest="start", help="first year or date")
     p.add_argument("--to", dest="end", help="last year or date")
@@ -182,6 +204,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument(
+        "--scope",
+        default="full",
+        choices=["article", "full"],
+        help="full: the graph with the vendored and imported tables (default); article: the "
+        "article's graph only",
+    )
+    p.add_argument(
         "--store",
         default=DEFAULT_STORE,
         choices=[*STORES, "memory"],
@@ -194,7 +223,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=commands.cmd_serve)
 
     p = sub.add_parser(
-        "describe", parents=[common], help="every fact about an entity, with sources"
+        "describe", parents=[common, scoped], help="every fact about an entity, with sources"
     )
     p.add_argument("entity", help="a label in any language, a CURIE (kzd:belarus) or an IRI")
     p.add_argument("--lang", default="en", choices=LANGUAGES, help="language of labels")

@@ -19,6 +19,7 @@ time, rows), so importing the same file twice adds nothing.
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 import tempfile
 import time
@@ -29,16 +30,26 @@ from pathlib import Path
 from typing import Any, cast
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, XSD
 
 from kzby_kg.errors import KzbyError, UsageError
 from kzby_kg.importing.tables import Table, read_rows
 from kzby_kg.paths import ProjectPaths
 from kzby_kg.rdf.namespaces import KZBY, KZD, bind_prefixes
 
-__all__ = ["ImportFailed", "ImportSummary", "Mapping", "import_table", "load_mapping"]
+__all__ = [
+    "ImportFailed",
+    "ImportSummary",
+    "Mapping",
+    "Release",
+    "choose_release",
+    "import_table",
+    "load_mapping",
+]
 
 ROWS_GRAPH = "urn:kzby-kg:import:rows"
+#: DCAT 3's dcat:version (rdflib's DCAT namespace predates it)
+DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")
 ROW = "https://w3id.org/kzby-kg/import/row/"
 COLUMN = "https://w3id.org/kzby-kg/import/column/"
 
@@ -59,6 +70,32 @@ class Mapping:
     skipped: str | None
     vocabularies: tuple[Path, ...]
     dataset: URIRef
+    #: the release the table description declares for its own file (``url``), if any
+    default_release: Release | None = None
+
+
+@dataclass(frozen=True)
+class Release:
+    """One release of a data set: the source of every fact an import of it adds.
+
+    Two releases of one series never share a node: a fact's IRI carries its release's key."""
+
+    iri: URIRef
+    version: str
+
+    @property
+    def key(self) -> str:
+        """The release's part of a fact's IRI (the last segment of its own IRI)."""
+        return str(self.iri).rstrip("/").rsplit("/", 1)[-1]
+
+    @classmethod
+    def of(cls, series: URIRef, version: str) -> Release:
+        """The release ``version`` of ``series``: ``kzd:undesa-ims`` and "2024" give
+        ``kzd:undesa-ims-2024``."""
+        slug = re.sub(r"[^a-z0-9]+", "-", version.lower()).strip("-")
+        if not slug:
+            raise UsageError(f"--release: {version!r} has no letters or digits to name it by")
+        return cls(URIRef(f"{series}-{slug}"), version)
 
 
 def load_mapping(name: str, paths: ProjectPaths) -> Mapping:
@@ -79,6 +116,18 @@ def load_mapping(name: str, paths: ProjectPaths) -> Mapping:
     dataset = table.properties.get("dcterms:source", {})
     if not isinstance(dataset, dict) or "@id" not in dataset:
         raise UsageError(f"MAPPING: {folder}/table.json must name its data set as dcterms:source")
+    declared = table.properties.get("kzby:release")
+    default_release = None
+    if declared is not None:
+        if (
+            not isinstance(declared, dict)
+            or "@id" not in declared
+            or "dcat:version" not in declared
+        ):
+            raise UsageError(
+                f"MAPPING: {folder}/table.json: kzby:release needs an @id and a dcat:version"
+            )
+        default_release = Release(URIRef(declared["@id"]), str(declared["dcat:version"]))
     skipped = folder / "skipped.rq"
     return Mapping(
         name=folder.name,
@@ -89,6 +138,28 @@ def load_mapping(name: str, paths: ProjectPaths) -> Mapping:
         skipped=skipped.read_text(encoding="utf-8") if skipped.is_file() else None,
         vocabularies=tuple(sorted(folder.glob("*.ttl"))),
         dataset=URIRef(dataset["@id"]),
+        default_release=default_release,
+    )
+
+
+def choose_release(mapping: Mapping, source: Path, version: str | None) -> Release:
+    """The release a file is imported as: ``--release`` if given, else the table description's
+    own release, but only for its own file: another file of the same format may be another
+    release, and labelling it with the old one would merge two releases.
+
+    :raises UsageError: if neither names the release.
+    """
+    if version:
+        declared = mapping.default_release
+        if declared is not None and declared.version == version:
+            return declared
+        return Release.of(mapping.dataset, version)
+    if mapping.default_release is not None and source.name == mapping.table.url:
+        return mapping.default_release
+    raise UsageError(
+        f"--release: name the release of {source.name} (for example --release 2024): "
+        f"only {mapping.table.url or 'the described file'} has a release declared in "
+        f"mappings/{mapping.name}/table.json"
     )
 
 
@@ -104,6 +175,7 @@ class ImportSummary:
     entities_matched: int = 0
     output: Path | None = None
     dry_run: bool = False
+    release: str = ""
     already_imported: bool = False
     validator: str = ""
     preview: str = ""
@@ -116,11 +188,13 @@ class ImportSummary:
 
     def format(self) -> str:
         if self.already_imported:
+            where = f" ({_shown(self.output)})" if self.output else " (every fact is in the graph)"
             return (
-                f"{self.source.name}: already imported with mapping {self.mapping} "
-                f"({_shown(self.output)}); nothing added"
+                f"{self.source.name}: already imported as release {self.release} with mapping "
+                f"{self.mapping}{where}; nothing added"
             )
         lines = [
+            f"release          {self.release}",
             f"rows read        {self.rows_read:,}",
             f"rows skipped     {self.rows_skipped:,}"
             + "".join(f"\n  {n:,} {why}" for why, n in sorted(self.skipped_reasons.items())),
@@ -220,14 +294,21 @@ def _check_problems(store: Any, mapping: Mapping, source: Path) -> None:
         )
 
 
-def _construct(store: Any, mapping: Mapping) -> Graph:
-    """The mapping's CONSTRUCT over rows, vocabularies and graph, less what the graph has."""
+def _construct(store: Any, mapping: Mapping, release: Release) -> Graph:
+    """The mapping's CONSTRUCT over rows, vocabularies and graph, less what the graph has.
+
+    The release is bound, never pasted: ``?_release`` (its IRI, the source of every fact) and
+    ``?_releaseKey`` (the part of each fact's IRI that keeps two releases apart)."""
     import pyoxigraph as ox
 
+    from kzby_kg.querying.parameters import inline_bindings
     from kzby_kg.rdf.terms import triple_from_ox
 
+    text = mapping.construct
+    if "?_release" in text:
+        text = inline_bindings(text, {"_release": release.iri, "_releaseKey": Literal(release.key)})
     try:
-        triples = store.query(mapping.construct, use_default_graph_as_union=True)
+        triples = store.query(text, use_default_graph_as_union=True)
     except SyntaxError as exc:
         raise UsageError(f"MAPPING: {mapping.folder / 'construct.rq'}: {exc}") from exc
     out = bind_prefixes(Graph())
@@ -240,8 +321,94 @@ def _construct(store: Any, mapping: Mapping) -> Graph:
     return out
 
 
+def _constructs_anything(store: Any, mapping: Mapping, release: Release) -> bool:
+    """Whether the mapping makes any triple at all from these rows (before the ones the graph
+    already has are set aside)."""
+    from kzby_kg.querying.parameters import inline_bindings
+
+    text = mapping.construct
+    if "?_release" in text:
+        text = inline_bindings(text, {"_release": release.iri, "_releaseKey": Literal(release.key)})
+    return any(True for _ in store.query(text, use_default_graph_as_union=True))
+
+
+def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Natural order of versions: "2024" after "2020", "3.10" after "3.9"."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part)
+        for part in re.findall(r"\d+|[a-z]+", version.lower())
+    )
+
+
+def _describe_release(store: Any, added: Graph, mapping: Mapping, release: Release) -> None:
+    """The release as a data set of its own, a version of the mapping's series, and which
+    release replaces which (dcterms:replaces): the declared rule is that the higher version of
+    one series replaces the lower. Stored questions prefer the facts of the replacing release;
+    both releases' facts stay, each with its source."""
+    import pyoxigraph as ox
+
+    from kzby_kg.querying.parameters import inline_bindings
+
+    known = store.query(
+        inline_bindings(
+            "SELECT ?r ?v WHERE { ?r <http://purl.org/dc/terms/isVersionOf> ?_series ; "
+            "<http://www.w3.org/ns/dcat#version> ?v }",
+            {"_series": mapping.dataset},
+        )
+    )
+    others = {URIRef(row["r"].value): str(row["v"].value) for row in known}
+    exists = any(
+        True
+        for _ in store.quads_for_pattern(
+            ox.NamedNode(str(release.iri)), None, None, ox.DefaultGraph()
+        )
+    )
+    if not exists:
+        added.add((release.iri, RDF.type, DCAT.Dataset))
+        added.add(
+            (
+                release.iri,
+                RDFS.label,
+                Literal(f"{_series_label(store, mapping)}, release {release.version}", lang="en"),
+            )
+        )
+        added.add((release.iri, DCAT_VERSION, Literal(release.version)))
+    if (
+        release.iri,
+        DCTERMS.isVersionOf,
+        mapping.dataset,
+    ) not in added and release.iri not in others:
+        added.add((release.iri, DCTERMS.isVersionOf, mapping.dataset))
+    for other, version in others.items():
+        if other == release.iri or _version_key(version) == _version_key(release.version):
+            continue
+        newer, older = (
+            (release.iri, other)
+            if _version_key(release.version) > _version_key(version)
+            else (other, release.iri)
+        )
+        added.add((newer, DCTERMS.replaces, older))
+
+
+def _series_label(store: Any, mapping: Mapping) -> str:
+    import pyoxigraph as ox
+
+    for quad in store.quads_for_pattern(
+        ox.NamedNode(str(mapping.dataset)), ox.NamedNode(str(RDFS.label)), None, ox.DefaultGraph()
+    ):
+        return str(quad.object.value)
+    return mapping.name
+
+
 def _provenance(
-    added: Graph, mapping: Mapping, source: Path, digest: str, rows: int, label: str | None
+    added: Graph,
+    mapping: Mapping,
+    source: Path,
+    digest: str,
+    rows: int,
+    label: str | None,
+    release: Release,
+    timestamped: bool = True,
 ) -> URIRef:
     activity = KZD[f"import-{mapping.name}-{digest[:12]}"]
     added.add((activity, RDF.type, KZBY.DataImport))
@@ -252,25 +419,26 @@ def _provenance(
             Literal(label or f"Import of {source.name} ({mapping.name})", lang="en"),
         )
     )
-    added.add((activity, PROV.used, mapping.dataset))
+    added.add((activity, PROV.used, release.iri))
     added.add((activity, KZBY.mapping, Literal(f"mappings/{mapping.name}")))
     added.add((activity, KZBY.sha256, Literal(digest)))
     added.add((activity, KZBY.fileName, Literal(source.name)))
     added.add((activity, KZBY.rowCount, Literal(rows, datatype=XSD.integer)))
-    now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    added.add((activity, PROV.endedAtTime, Literal(now, datatype=XSD.dateTime)))
+    if timestamped:  # a vendored table is rebuilt byte for byte, so it carries no clock time
+        now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        added.add((activity, PROV.endedAtTime, Literal(now, datatype=XSD.dateTime)))
     for fact in set(added.subjects(DCTERMS.source, None)):
         added.add((fact, PROV.wasGeneratedBy, activity))
     return activity
 
 
-def _validate(paths: ProjectPaths, added: Graph) -> str:
+def _validate(paths: ProjectPaths, added: Graph, base: list[Path]) -> str:
     from kzby_kg.validation.validator import validate_files
 
     with tempfile.TemporaryDirectory() as folder:
         candidate = Path(folder) / "candidate.nt"
         candidate.write_bytes(added.serialize(format="nt", encoding="utf-8"))
-        files = [paths.ontology, *paths.data_files(), candidate]
+        files = [*base, candidate]
         report = validate_files(files, paths.shapes, validator="sparql")
     if report.violations:
         listing = "\n  ".join(
@@ -289,8 +457,11 @@ def import_table(
     paths: ProjectPaths,
     *,
     source_label: str | None = None,
+    release: Release | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    base_files: list[Path] | None = None,
+    output: Path | None = None,
 ) -> ImportSummary:
     """Convert, check, validate, then write; any failure leaves data/ as it was.
 
@@ -305,13 +476,16 @@ def import_table(
     source = Path(source)
     if not source.is_file():
         raise UsageError(f"FILE: {source}: no such file")
-    summary = ImportSummary(mapping.name, source, dry_run=dry_run)
+    release = release or choose_release(mapping, source, None)
+    summary = ImportSummary(mapping.name, source, dry_run=dry_run, release=release.version)
     digest = sha256(source)
-    output = paths.data_dir / "imported" / f"{mapping.name}-{digest[:12]}.ttl"
-    if output.exists():
+    vendored = output is not None
+    output = output or paths.data_dir / "imported" / f"{release.key}-{digest[:12]}.ttl"
+    if output.exists() and not vendored:
         summary.already_imported, summary.output = True, output
         return summary
-    store = load_into(ox.Store(), project_files(paths))
+    base = base_files if base_files is not None else project_files(paths)
+    store = load_into(ox.Store(), base)
     summary.rows_read = _load_rows(store, mapping, source, progress)
     for vocabulary in mapping.vocabularies:
         store.load(
@@ -323,14 +497,20 @@ def import_table(
             why = row.get("why", "left out by the mapping")
             summary.skipped_reasons[why] = summary.skipped_reasons.get(why, 0) + 1
         summary.rows_skipped = sum(summary.skipped_reasons.values())
-    added = _construct(store, mapping)
+    added = _construct(store, mapping, release)
     if len(added) == 0:
+        if _constructs_anything(store, mapping, release):
+            summary.already_imported = True  # every fact is in the graph already (vendored)
+            return summary
         raise ImportFailed(f"{source}: the mapping made no triples from {summary.rows_read} rows")
     minted, summary.entities_matched = _count_entities(store, added)
     summary.minted = sorted(str(added.value(m, RDFS.label) or m) for m in minted)
-    _provenance(added, mapping, source, digest, summary.rows_read, source_label)
+    _describe_release(store, added, mapping, release)
+    _provenance(
+        added, mapping, source, digest, summary.rows_read, source_label, release, not vendored
+    )
     summary.triples_added = len(added)
-    summary.validator = _validate(paths, added)
+    summary.validator = _validate(paths, added, base)
     data = serialize(added, "turtle")
     if dry_run:
         summary.preview = "\n".join(data.decode("utf-8").splitlines()[:40])

@@ -81,6 +81,8 @@ class Table:
     columns: tuple[Column, ...]
     delimiter: str = ","
     encoding: str = "utf-8"
+    #: the file name the description was written for (CSVW ``url``)
+    url: str = ""
     properties: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @classmethod
@@ -124,6 +126,7 @@ class Table:
             tuple(columns),
             delimiter=dialect.get("delimiter", ","),
             encoding=dialect.get("encoding", "utf-8"),
+            url=str(meta.get("url", "")),
             properties={k: v for k, v in meta.items() if ":" in k},
         )
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
-from kzby_kg.errors import LoadError
+from kzby_kg.errors import LoadError, UsageError
 from kzby_kg.paths import ProjectPaths, find_root
 from kzby_kg.rdf.namespaces import bind_prefixes
 from kzby_kg.rdf.terms import quads_to_ox, triple_from_ox
@@ -71,12 +71,25 @@ def load_into(store: ox.Store, files: Iterable[Path]) -> ox.Store:
     return store
 
 
-def project_files(paths: ProjectPaths, *, ontology: bool = True) -> list[Path]:
-    """The files the project's graph is built from, in a fixed order: the ontology, then data."""
-    return ([paths.ontology] if ontology else []) + paths.data_files()
+#: what a view shows: the article's graph (hand-written data) or the full graph (with the
+#: vendored and imported tables)
+SCOPES = ("article", "full")
 
 
-def load_store(root: str | Path | ProjectPaths | None = None, *, ontology: bool = True) -> ox.Store:
+def project_files(paths: ProjectPaths, *, ontology: bool = True, scope: str = "full") -> list[Path]:
+    """The files the project's graph is built from, in a fixed order: the ontology, then data.
+
+    :raises UsageError: for a scope that is not "article" or "full".
+    """
+    if scope not in SCOPES:
+        raise UsageError(f"--scope: {scope!r} is not one of {', '.join(SCOPES)}")
+    data = paths.article_files() if scope == "article" else paths.data_files()
+    return ([paths.ontology] if ontology else []) + data
+
+
+def load_store(
+    root: str | Path | ProjectPaths | None = None, *, ontology: bool = True, scope: str = "full"
+) -> ox.Store:
     """The project's ontology and data in a new in-memory Oxigraph store.
 
     :raises LoadError: on the first broken file; no store is returned then.
@@ -84,7 +97,7 @@ def load_store(root: str | Path | ProjectPaths | None = None, *, ontology: bool 
     import pyoxigraph as ox
 
     paths = root if isinstance(root, ProjectPaths) else find_root(root)
-    return load_into(ox.Store(), project_files(paths, ontology=ontology))
+    return load_into(ox.Store(), project_files(paths, ontology=ontology, scope=scope))
 
 
 def to_graph(store: ox.Store) -> Graph:
@@ -107,7 +120,9 @@ def store_from_graph(graph: Graph) -> ox.Store:
     return store
 
 
-def load(root: str | Path | ProjectPaths | None = None, *, ontology: bool = True) -> Graph:
+def load(
+    root: str | Path | ProjectPaths | None = None, *, ontology: bool = True, scope: str = "full"
+) -> Graph:
     """The project's ontology and every data file as an rdflib graph.
 
     >>> graph = load()
@@ -116,9 +131,11 @@ def load(root: str | Path | ProjectPaths | None = None, *, ontology: bool = True
 
     :param root: the project folder (see :func:`kzby_kg.paths.find_root`).
     :param ontology: include ontology/kzby.ttl (the shapes rely on its subclass axioms).
+    :param scope: "full" (every data file) or "article" (data/*.ttl only, without the
+        vendored and imported tables).
     :raises LoadError: on the first file that fails; nothing is returned in that case.
     """
-    return to_graph(load_store(root, ontology=ontology))
+    return to_graph(load_store(root, ontology=ontology, scope=scope))
 
 
 def parse_turtle(path: Path) -> Graph:

@@ -279,16 +279,18 @@ def make_server(
     store: str = DEFAULT_STORE,
     limits: Limits | None = None,
     root: str | ProjectPaths | None = None,
+    scope: str = "full",
 ) -> tuple[ThreadingHTTPServer, QueryPool]:
     """A ready server (call serve_forever) and its worker pool (close it when done).
 
     The graph is loaded once, into Oxigraph; the engine named by ``store`` answers queries,
-    and the entity pages read an rdflib graph made from the same store.
+    and the entity pages read an rdflib graph made from the same store. ``scope`` "full" serves
+    the vendored and imported tables too; "article" only the article's graph.
     """
     from kzby_kg.rdf.load import load_store, to_graph
 
     limits = limits or Limits()
-    loaded = load_store(root)
+    loaded = load_store(root, scope=scope)
     graph = to_graph(loaded)
     backend = open_backend(store, loaded=loaded, graph=graph)
     pool = QueryPool(backend, limits)
