@@ -199,3 +199,38 @@ def test_a_small_real_table_imports_from_the_command_line(
     assert '"COW IGO v3, first rows"@en' in written
     assert main(args) == 0  # the same file again adds nothing
     assert "already imported" in capsys.readouterr().out
+
+
+def test_a_second_import_waits_for_the_first_and_then_is_refused(
+    project: ProjectPaths, tmp_path: Path
+) -> None:
+    """While one import holds the project's lock, another is never validated against the
+    graph the first is changing: it waits, then is refused with a clear message."""
+    from kzby_kg.importing.importer import import_lock
+
+    source = write(tmp_path, "stock.csv", UNDESA_HEADER + GOOD)
+    mapping = load_mapping("undesa-migrant-stock", project)
+    before = snapshot(project)
+    with (
+        import_lock(project),
+        pytest.raises(ImportFailed, match=r"another import is running \(pid"),
+    ):
+        import_table(
+            mapping, source, project, release=Release.of(mapping.dataset, "t"), lock_wait=0.3
+        )
+    assert snapshot(project) == before
+    summary = import_table(mapping, source, project, release=Release.of(mapping.dataset, "t"))
+    assert summary.output is not None and summary.output.is_file()
+
+
+def test_stray_temporary_files_of_a_killed_import_are_cleaned_up(
+    project: ProjectPaths, tmp_path: Path
+) -> None:
+    """A kill -9 mid-write leaves ``.NAME.XXXX.tmp`` (never the file itself); the next import
+    removes it."""
+    stray = project.data_dir / "imported" / ".undesa-ims-t-0123456789ab.ttl.k3j2.tmp"
+    stray.write_text("half a file", encoding="utf-8")
+    source = write(tmp_path, "stock.csv", UNDESA_HEADER + GOOD)
+    mapping = load_mapping("undesa-migrant-stock", project)
+    import_table(mapping, source, project, release=Release.of(mapping.dataset, "t"))
+    assert not stray.exists()

@@ -370,3 +370,39 @@ def test_the_newer_release_is_preferred_and_both_stay(two_releases: ProjectPaths
         ("kzd:undesa-ims-2024", "kzd:undesa-ims-2020")
     }
     assert all(r["difference"] == r["valueA"] - r["valueB"] for r in mirror)
+
+
+def test_a_200_mb_file_with_a_bad_last_row_is_refused_in_bounded_memory(
+    project: ProjectPaths, tmp_path: Path
+) -> None:
+    """Rows are checked as they stream, before anything is loaded: a bad row at the end of
+    200 MB is refused when it is reached, in memory that does not grow with the file."""
+    source = tmp_path / "big.csv"
+    block = (GOOD * 10_000).encode()
+    with source.open("wb") as handle:
+        handle.write(UNDESA_HEADER.encode())
+        while handle.tell() < 200 * 1024**2:
+            handle.write(block)
+        handle.write(b"2020,Belarus,Kazakhstan,many,1,2\n")
+    before = snapshot(project)
+    child = (
+        "import sys, time\n"
+        "from kzby_kg.cli import main\n"
+        "start = time.monotonic()\n"
+        "code = main(sys.argv[1:])\n"
+        "peak = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+        "print('peak-kb', peak, 'seconds', round(time.monotonic() - start), file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    args = ["import", "--root", str(project.root), "undesa-migrant-stock", str(source)]
+    done = subprocess.run(
+        [sys.executable, "-c", child, *args, "--release", "test"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    peak_mb = int(re.search(r"peak-kb (\d+)", done.stderr).group(1)) / 1024  # type: ignore[union-attr]
+    assert done.returncode == 2, done.stderr
+    assert "value 'many': not an integer" in done.stderr, done.stderr[-500:]
+    assert peak_mb < 300, f"peak memory {peak_mb:.0f} MB for a 200 MB file"
+    assert snapshot(project) == before

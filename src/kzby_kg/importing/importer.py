@@ -18,12 +18,15 @@ time, rows), so importing the same file twice adds nothing.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -266,6 +269,64 @@ def _load_rows(
     return count
 
 
+LOCK_NAME = ".kzby-kg-import.lock"
+
+
+@contextmanager
+def import_lock(paths: ProjectPaths, wait: float = 30.0) -> Iterator[None]:
+    """One import at a time per project: the second waits up to ``wait`` seconds, then is
+    refused. An import validates against the graph as it is once it holds the lock, so it
+    never passes against a graph another import is about to change. The lock is the kernel's
+    (flock): a killed process releases it.
+
+    :raises ImportFailed: if another import still holds the lock after ``wait`` seconds.
+    """
+    with (paths.root / LOCK_NAME).open("a+") as handle:  # beside data/, never in it
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    raise ImportFailed(
+                        f"another import is running ({holder}); nothing was imported. "
+                        "Run this one again when it has finished."
+                    ) from None
+                time.sleep(0.1)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
+        handle.flush()
+        try:
+            _remove_stray_files(paths)
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _remove_stray_files(paths: ProjectPaths) -> None:
+    """Temporary files an import killed mid-write left (``.NAME.XXXX.tmp``, see
+    :func:`kzby_kg.rdf.write.atomic_file`): no writer is active while the lock is held."""
+    for folder in (paths.data_dir / "imported", paths.vendored_dir):
+        if folder.is_dir():
+            for stray in folder.glob(".*.tmp"):
+                stray.unlink(missing_ok=True)
+
+
+def _check_rows(mapping: Mapping, source: Path, progress: Callable[[int], None] | None) -> int:
+    """A first pass that only checks every row, in memory that does not grow with the file:
+    a bad row is refused before anything is loaded."""
+    count = 0
+    for _ in read_rows(mapping.table, source, progress):
+        count += 1
+    return count
+
+
 def _select(store: Any, text: str) -> list[dict[str, str]]:
     """A mapping's SELECT over graph, rows and vocabularies; cells as plain text."""
     try:
@@ -462,17 +523,18 @@ def import_table(
     progress: Callable[[int], None] | None = None,
     base_files: list[Path] | None = None,
     output: Path | None = None,
+    lock_wait: float = 30.0,
 ) -> ImportSummary:
     """Convert, check, validate, then write; any failure leaves data/ as it was.
 
+    Rows are checked in a first pass that holds one row at a time, so a bad row is refused
+    in bounded memory before anything is loaded; then, under the project's import lock, the
+    rows are loaded, shaped and validated against the graph as it is then.
+
     :raises TableError: for a file that does not match the mapping's table description.
-    :raises ImportFailed: for rows the mapping refuses or triples the shapes refuse.
+    :raises ImportFailed: for rows the mapping refuses, triples the shapes refuse, or another
+        import that holds the lock for longer than ``lock_wait`` seconds.
     """
-    import pyoxigraph as ox
-
-    from kzby_kg.rdf.load import load_into, project_files
-    from kzby_kg.rdf.write import serialize, write_atomic
-
     source = Path(source)
     if not source.is_file():
         raise UsageError(f"FILE: {source}: no such file")
@@ -484,9 +546,40 @@ def import_table(
     if output.exists() and not vendored:
         summary.already_imported, summary.output = True, output
         return summary
+    _check_rows(mapping, source, progress)
+    with import_lock(paths, lock_wait):
+        if output.exists() and not vendored:
+            summary.already_imported, summary.output = True, output
+            return summary
+        return _import_locked(
+            mapping, source, paths, summary, release, digest, output, vendored,
+            source_label=source_label, dry_run=dry_run, base_files=base_files,
+        )  # fmt: skip
+
+
+def _import_locked(
+    mapping: Mapping,
+    source: Path,
+    paths: ProjectPaths,
+    summary: ImportSummary,
+    release: Release,
+    digest: str,
+    output: Path,
+    vendored: bool,
+    *,
+    source_label: str | None,
+    dry_run: bool,
+    base_files: list[Path] | None,
+) -> ImportSummary:
+    """The import proper, under the project's import lock."""
+    import pyoxigraph as ox
+
+    from kzby_kg.rdf.load import load_into, project_files
+    from kzby_kg.rdf.write import serialize, write_atomic
+
     base = base_files if base_files is not None else project_files(paths)
     store = load_into(ox.Store(), base)
-    summary.rows_read = _load_rows(store, mapping, source, progress)
+    summary.rows_read = _load_rows(store, mapping, source, None)
     for vocabulary in mapping.vocabularies:
         store.load(
             path=str(vocabulary), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ROWS_GRAPH)

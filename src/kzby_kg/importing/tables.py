@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,13 @@ class Column:
     maximum: Decimal | None = None
 
     def read(self, text: str) -> Literal | None:
-        """The cell as an RDF literal, None for a null cell; ValueError says why it is wrong."""
+        """The cell as an RDF literal, None for a null cell; ValueError says why it is wrong.
+
+        Cells repeat (years, names, codes), and an RDF literal costs microseconds to make and
+        check, so each column remembers its last few thousand distinct cells."""
+        return _read_cell(self, text)
+
+    def _read(self, text: str) -> Literal | None:
         if text in self.null:
             if self.required:
                 raise ValueError("required, but empty")
@@ -243,6 +250,11 @@ def read_rows(
             )
         if rows == 0:
             raise TableError(f"{source}: the file has a header but no rows")
+
+
+@lru_cache(maxsize=8192)
+def _read_cell(column: Column, text: str) -> Literal | None:
+    return column._read(text)
 
 
 def _at_end(handle: Any) -> bool:
