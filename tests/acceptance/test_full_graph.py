@@ -194,3 +194,20 @@ def test_a_file_other_than_the_described_one_needs_its_release(
         choose_release(mapping, other, None)
     release = choose_release(mapping, other, "2024")
     assert str(release.iri) == "https://w3id.org/kzby-kg/id/undesa-ims-2024"
+
+
+def test_entity_pages_default_to_the_article_and_link_the_rest(paths: ProjectPaths) -> None:
+    """A state's page lists the article's facts and counts the catalogue's agreements."""
+    from rdflib import URIRef
+
+    from kzby_kg.rdf.load import load
+    from kzby_kg.web.pages import entity_html
+
+    graph = load(paths, scope="full")
+    belarus = URIRef("https://w3id.org/kzby-kg/id/belarus")
+    article_page = entity_html(graph, belarus)
+    full_page = entity_html(graph, belarus, scope="full")
+    assert "facts of imported tables are not shown" in article_page
+    assert 'href="/id/belarus?scope=full"' in article_page
+    assert len(full_page) > 5 * len(article_page)
+    assert "not shown" not in full_page

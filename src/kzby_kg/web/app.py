@@ -244,11 +244,14 @@ class _Handler(BaseHTTPRequestHandler):
             raise LimitError(404, f"no entity {node}")
         accept = self.headers.get("Accept", "")
         wanted = _first(params.get("format"))
+        scope = _first(params.get("scope")) or "article"
+        if scope not in ("article", "full"):
+            raise LimitError(400, f"scope: {scope!r} is not article or full")
         if wanted in (None, "html") and ("text/html" in accept or not accept or wanted == "html"):
             self._send(
                 200,
                 "text/html",
-                entity_html(self.app.graph, node).encode("utf-8"),
+                entity_html(self.app.graph, node, scope=scope).encode("utf-8"),
                 {"Vary": "Accept"},
             )
             return

@@ -23,9 +23,10 @@ def _link_curies(text: str) -> str:
     )
 
 
-def entity_html(graph: Graph, node: URIRef, lang: str = "en") -> str:
-    """A self-contained page (no external resources) describing ``node``."""
-    d = describe(graph, node, lang)
+def entity_html(graph: Graph, node: URIRef, lang: str = "en", *, scope: str = "article") -> str:
+    """A self-contained page (no external resources) describing ``node``: the article's facts
+    unless ``scope`` is "full", with a count and a link for the facts of imported tables."""
+    d = describe(graph, node, lang, imported=scope == "full")
     rows = "".join(
         f"<tr><th>{escape(k or '-')}</th><td>{escape(v)}</td></tr>"
         for k, v in sorted(d.labels.items())
@@ -46,6 +47,12 @@ def entity_html(graph: Graph, node: URIRef, lang: str = "en") -> str:
         f"<h2>{escape(g)} ({len(items)})</h2><ul>{''.join(items)}</ul>"
         for g, items in sorted(groups.items())
     )
+    if d.hidden:
+        local_name = escape(str(node).removeprefix(str(KZD)))
+        sections += (
+            f"<p class=hidden>{d.hidden:,} facts of imported tables are not shown: "
+            f'<a href="/id/{local_name}?scope=full">show them</a></p>'
+        )
     iri = escape(str(node))
     local = escape(str(node).removeprefix(str(KZD)))
     return f"""<!doctype html>
