@@ -48,6 +48,7 @@ __all__ = [
     "choose_release",
     "import_table",
     "load_mapping",
+    "version_slug",
 ]
 
 ROWS_GRAPH = "urn:kzby-kg:import:rows"
@@ -95,10 +96,18 @@ class Release:
     def of(cls, series: URIRef, version: str) -> Release:
         """The release ``version`` of ``series``: ``kzd:undesa-ims`` and "2024" give
         ``kzd:undesa-ims-2024``."""
-        slug = re.sub(r"[^a-z0-9]+", "-", version.lower()).strip("-")
-        if not slug:
-            raise UsageError(f"--release: {version!r} has no letters or digits to name it by")
-        return cls(URIRef(f"{series}-{slug}"), version)
+        return cls(URIRef(f"{series}-{version_slug(version)}"), version)
+
+
+def version_slug(version: str) -> str:
+    """A release's version as a name part: "3.0" gives "3-0".
+
+    :raises UsageError: for a version with no letters or digits.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", version.lower()).strip("-")
+    if not slug:
+        raise UsageError(f"--release: {version!r} has no letters or digits to name it by")
+    return slug
 
 
 def load_mapping(name: str, paths: ProjectPaths) -> Mapping:
@@ -355,8 +364,9 @@ def _check_problems(store: Any, mapping: Mapping, source: Path) -> None:
         )
 
 
-def _construct(store: Any, mapping: Mapping, release: Release) -> Graph:
-    """The mapping's CONSTRUCT over rows, vocabularies and graph, less what the graph has.
+def _construct(store: Any, mapping: Mapping, release: Release) -> tuple[Graph, bool]:
+    """The mapping's CONSTRUCT over rows, vocabularies and graph, less what the graph has, and
+    whether it made any triple at all (none new but some made: the graph has them already).
 
     The release is bound, never pasted: ``?_release`` (its IRI, the source of every fact) and
     ``?_releaseKey`` (the part of each fact's IRI that keeps two releases apart)."""
@@ -374,23 +384,14 @@ def _construct(store: Any, mapping: Mapping, release: Release) -> Graph:
         raise UsageError(f"MAPPING: {mapping.folder / 'construct.rq'}: {exc}") from exc
     out = bind_prefixes(Graph())
     default = ox.DefaultGraph()
+    made = False
     for t in triples:
+        made = True
         if not any(
             True for _ in store.quads_for_pattern(t.subject, t.predicate, t.object, default)
         ):
             out.add(triple_from_ox(t))
-    return out
-
-
-def _constructs_anything(store: Any, mapping: Mapping, release: Release) -> bool:
-    """Whether the mapping makes any triple at all from these rows (before the ones the graph
-    already has are set aside)."""
-    from kzby_kg.querying.parameters import inline_bindings
-
-    text = mapping.construct
-    if "?_release" in text:
-        text = inline_bindings(text, {"_release": release.iri, "_releaseKey": Literal(release.key)})
-    return any(True for _ in store.query(text, use_default_graph_as_union=True))
+    return out, made
 
 
 def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
@@ -406,7 +407,6 @@ def _describe_release(store: Any, added: Graph, mapping: Mapping, release: Relea
     release replaces which (dcterms:replaces): the declared rule is that the higher version of
     one series replaces the lower. Stored questions prefer the facts of the replacing release;
     both releases' facts stay, each with its source."""
-    import pyoxigraph as ox
 
     from kzby_kg.querying.parameters import inline_bindings
 
@@ -418,13 +418,7 @@ def _describe_release(store: Any, added: Graph, mapping: Mapping, release: Relea
         )
     )
     others = {URIRef(row["r"].value): str(row["v"].value) for row in known}
-    exists = any(
-        True
-        for _ in store.quads_for_pattern(
-            ox.NamedNode(str(release.iri)), None, None, ox.DefaultGraph()
-        )
-    )
-    if not exists:
+    if not _described(store, release.iri):
         added.add((release.iri, RDF.type, DCAT.Dataset))
         added.add(
             (
@@ -449,6 +443,14 @@ def _describe_release(store: Any, added: Graph, mapping: Mapping, release: Relea
             else (other, release.iri)
         )
         added.add((newer, DCTERMS.replaces, older))
+
+
+def _described(store: Any, node: URIRef) -> bool:
+    """Whether the graph (the store's default graph) says anything about ``node``."""
+    import pyoxigraph as ox
+
+    pattern = store.quads_for_pattern(ox.NamedNode(str(node)), None, None, ox.DefaultGraph())
+    return any(True for _ in pattern)
 
 
 def _series_label(store: Any, mapping: Mapping) -> str:
@@ -590,9 +592,9 @@ def _import_locked(
             why = row.get("why", "left out by the mapping")
             summary.skipped_reasons[why] = summary.skipped_reasons.get(why, 0) + 1
         summary.rows_skipped = sum(summary.skipped_reasons.values())
-    added = _construct(store, mapping, release)
+    added, made = _construct(store, mapping, release)
     if len(added) == 0:
-        if _constructs_anything(store, mapping, release):
+        if made:
             summary.already_imported = True  # every fact is in the graph already (vendored)
             return summary
         raise ImportFailed(f"{source}: the mapping made no triples from {summary.rows_read} rows")
@@ -615,11 +617,9 @@ def _import_locked(
 
 def _count_entities(store: Any, added: Graph) -> tuple[set[URIRef], int]:
     """(agents the mapping minted, how many existing entities the new triples point at)."""
-    import pyoxigraph as ox
 
     def exists(node: URIRef) -> bool:
-        pattern = store.quads_for_pattern(ox.NamedNode(str(node)), None, None, ox.DefaultGraph())
-        return any(True for _ in pattern)
+        return _described(store, node)
 
     def is_agent_class(cls: URIRef) -> bool:
         from kzby_kg.querying.parameters import inline_bindings

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kzby_kg.errors import UsageError
-from kzby_kg.importing.importer import choose_release, import_table, load_mapping, sha256
+from kzby_kg.importing.importer import (
+    choose_release,
+    import_table,
+    load_mapping,
+    sha256,
+    version_slug,
+)
 from kzby_kg.paths import ProjectPaths
 from kzby_kg.rdf.write import write_atomic
 
@@ -51,8 +57,7 @@ def manifest(paths: ProjectPaths) -> list[VendoredTable]:
         file = paths.root / "datasets" / entry["file"]
         if not file.is_file():
             raise UsageError(f"{path}: {entry['file']} is not in datasets/")
-        slug = entry["release"].lower().replace(".", "-")
-        output = paths.vendored_dir / f"{entry['mapping']}-{slug}.ttl"
+        output = paths.vendored_dir / f"{entry['mapping']}-{version_slug(entry['release'])}.ttl"
         tables.append(VendoredTable(entry["mapping"], file, entry["release"], output))
     return tables
 
