@@ -29,6 +29,7 @@ def article(store: ox.Store) -> OxigraphBackend:
     return OxigraphBackend(store)
 
 
+KZD = "https://w3id.org/kzby-kg/id/"
 PREFIXES = "".join(
     f"PREFIX {p}: <{ns}>\n"
     for p, ns in {
@@ -140,6 +141,36 @@ def test_imported_facts_cite_their_release(full: OxigraphBackend) -> None:
              FILTER (!CONTAINS(STR(?fact), REPLACE(STR(?release), "^.*/", ""))) }""",
     )
     assert keys.rows == [], "an observation's IRI must carry its release"
+
+
+def test_stocks_have_an_instant_and_flows_an_interval(full: OxigraphBackend) -> None:
+    """A stock (diaspora, migrant stock, plants, meetings held so far) is counted at an instant
+    (kzby:refTime) in the precision its source gives; a flow (trade, oil carried) covers an
+    interval (kzby:refPeriod or kzby:period). No figure is both, and none is neither."""
+    kinds = ask(
+        full,
+        """SELECT ?kind (COUNT(?f) AS ?n) WHERE { ?f kzby:stockOrFlow ?kind } GROUP BY ?kind""",
+    )
+    counts = {str(r["kind"]): int(str(r["n"])) for r in kinds.dicts()}
+    assert counts[KZD + "sto-flow"] == 16 + 4, "the 16 trade observations and 4 other flows"
+    assert counts[KZD + "sto-stock"] >= 5 + 1200, "the article's 5 stocks and UN DESA's"
+    wrong = ask(
+        full,
+        """SELECT ?f WHERE {
+             { ?f kzby:stockOrFlow kzd:sto-stock ; kzby:refPeriod|kzby:period ?t }
+             UNION { ?f kzby:stockOrFlow kzd:sto-stock . FILTER NOT EXISTS { ?f kzby:refTime ?t } }
+             UNION { ?f kzby:stockOrFlow kzd:sto-flow ; kzby:refTime ?t }
+             UNION { ?f kzby:stockOrFlow kzd:sto-flow .
+                     FILTER NOT EXISTS { ?f kzby:refPeriod|kzby:period ?t } }
+             UNION { ?f a qb:Observation . FILTER NOT EXISTS { ?f kzby:stockOrFlow ?k } } }""",
+    )
+    assert wrong.rows == []
+    diaspora = ask(
+        full,
+        """SELECT ?t WHERE {
+             kzd:diaspora-belarusians-kz kzby:refTime ?t ; kzby:stockOrFlow kzd:sto-stock }""",
+    )
+    assert [str(r["t"]) for r in diaspora.dicts()] == ["2020"], "a year ('now', 2020): no day"
 
 
 def test_the_article_and_un_desa_side_by_side(

@@ -100,7 +100,7 @@ def _interval(graph: Graph, node: Node, lang: str) -> str:
 
 def when(graph: Graph, node: Node, lang: str = "en") -> str:
     """The time of a fact in its true precision: a date, a year, an interval or a bound."""
-    for prop in (DCTERMS.date, KZBY.signatureDate, KZBY.refPeriod):
+    for prop in (DCTERMS.date, KZBY.signatureDate, KZBY.refPeriod, KZBY.refTime):
         value = graph.value(node, prop)
         if value is not None:
             return str(value)

@@ -272,7 +272,7 @@ def _rank(graph: Graph, fact: Node) -> _Ends:
 
 
 def _count(graph: Graph, fact: Node) -> _Ends:
-    year = graph.value(fact, KZBY.refPeriod)
+    year = graph.value(fact, KZBY.refPeriod) or graph.value(fact, KZBY.refTime)
     start, _ = _interval(graph, graph.value(fact, KZBY.period))
     attrs = _base(graph, fact, "figure") | _value_attrs(graph, fact, KZBY.value)
     attrs["date"] = str(year) if year is not None else start
