@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -23,9 +24,10 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
+from kzby_kg.errors import UsageError
 from kzby_kg.querying.formats import serialize_result
 from kzby_kg.web.app import make_server
-from kzby_kg.web.policy import Limits
+from kzby_kg.web.policy import LimitError, Limits
 
 from ..conftest import skip_unless_required
 
@@ -255,6 +257,26 @@ def outbound_queries(url: str) -> list[str]:
         "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
         f"LOAD <{url}data.ttl>",
         "LOAD <file:///etc/passwd> INTO GRAPH <urn:x>",
+        # spellings the parser resolves and a text scan would miss (issue 15, defect 2)
+        f"SELECT * WHERE {{ \\u0053ERVICE <{url}sparql> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERV\\u0049CE <{url}sparql> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ ?a ?b <http://x/\\u00a0'> . SERVICE <{url}s> {{ ?s ?p ?o }} }} # '",
+        f"SELECT * WHERE {{ ?a ?b 'x' . SERVICE <{url}s> {{ ?s ?p ?o }} }}",
+        f"PREFIX e: <{url}> SELECT * WHERE {{ SERVICE e:sparql {{ ?s ?p ?o }} }}",
+        f"BASE <{url}> SELECT * WHERE {{ SERVICE <sparql> {{ ?s ?p ?o }} }}",
+        f"ASK {{ OPTIONAL {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
+        f"ASK {{ ?s ?p ?o MINUS {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
+        f"ASK {{ FILTER EXISTS {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
+        f"ASK {{ FILTER NOT EXISTS {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
+        f"SELECT * {{ {{ SELECT * {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }} }}",
+        f"SELECT * {{ {{ ?s ?p ?o }} UNION {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
+        f"DESCRIBE ?s WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE ?x {{ ?s ?p ?o }} }} VALUES ?x {{ <{url}> }}",
+        f"SELECT *\nFROM\n<{url}d.ttl> WHERE {{ ?s ?p ?o }}",
+        f"SELECT * #comment SERVICE\nFROM <{url}d.ttl> WHERE {{ ?s ?p ?o }}",
+        f"SELECT * FR\\u004FM <{url}d.ttl> WHERE {{ ?s ?p ?o }}",
+        "SELECT * WHERE { SERVICE <file:///etc/passwd> { ?s ?p ?o } }",
     ]
 
 
@@ -270,6 +292,116 @@ def test_no_outbound_access(base: str, listener: tuple[str, list[int]]) -> None:
     assert status == 403
     time.sleep(1.0)
     assert seen == [], f"the server connected out {len(seen)} times"
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+def test_a_missed_check_still_connects_nowhere(
+    store: str, listener: tuple[str, list[int]], tmp_path: Path
+) -> None:
+    """The second wall: a SERVICE query handed to the workers directly, past the parsed-query
+    check, still makes no connection (network namespace, no Python sockets or URLs)."""
+    url, seen = listener
+    server, pool = make_server("127.0.0.1", 0, store, Limits(timeout=5.0), scope="article")
+    try:
+        assert pool.walls, "the workers name the walls that stand"
+        for query in (
+            f"SELECT * WHERE {{ SERVICE <{url}sparql> {{ ?s ?p ?o }} }}",
+            f"SELECT * WHERE {{ SERVICE SILENT <{url}sparql> {{ ?s ?p ?o }} }}",
+            "SELECT * WHERE { SERVICE <file:///etc/passwd> { ?s ?p ?o } }",
+            "SELECT * WHERE { SERVICE <file:///no/such/file> { ?s ?p ?o } }",
+        ):
+            try:
+                result = pool.run(query)
+            except LimitError as exc:
+                message = str(exc)
+                assert "/etc/passwd" not in message and "/no/such" not in message, message
+                assert "No such file" not in message, "no error tells which files exist"
+            else:
+                assert result.rows == [] or all(all(v is None for v in r) for r in result.rows)
+    finally:
+        server.server_close()
+        pool.close()
+    time.sleep(0.5)
+    assert seen == [], f"a worker connected out {len(seen)} times"
+
+
+def raw_request(base: str, request: bytes) -> bytes:
+    """Send bytes as they are (urllib would fix what these tests break) and read the reply."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+            if b"\r\n\r\n" in reply:
+                head, _, rest = reply.partition(b"\r\n\r\n")
+                length = re.search(rb"Content-Length: (\d+)", head)
+                if length and len(rest) >= int(length.group(1)):
+                    break
+    return reply
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        (b"Content-Length: -5", b"400"),
+        (b"Content-Length: abc", b"400"),
+        (b"Transfer-Encoding: chunked", b"411"),
+    ],
+)
+def test_malformed_bodies_are_4xx(base: str, headers: bytes, status: bytes) -> None:
+    reply = raw_request(
+        base,
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        + headers
+        + b"\r\nConnection: close\r\n\r\n",
+    )
+    assert reply.split(b" ")[1] == status, reply[:200]
+    assert b"Traceback" not in reply and b".py" not in reply
+
+
+def test_edges_answer_4xx_without_internals(base: str) -> None:
+    status, _, body = sparql_get(base, "ASK { ?s ?p ?o }", accept="text/csv;q=1.0.0")
+    assert status == 400 and b"q=" in body
+    status, _, body = sparql_get(base, "SELECT * WHERE { ?s ?p \\uD800 }")
+    assert 400 <= status < 500, body
+    status, _, body = sparql_get(base, "SELECT * WHERE { ?s ?p }")
+    assert status == 400 and b"line 1" in body and b"/" not in body.split(b"syntax")[0]
+
+
+@pytest.mark.parametrize(("fmt", "expected"), [("csv", b"_askResult\r\ntrue"), ("tsv", b"true")])
+def test_ask_answers_in_every_format(base: str, fmt: str, expected: bytes) -> None:
+    status, _, body = call(
+        f"{base}/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }", "format": fmt})
+    )
+    assert status == 200 and expected in body
+
+
+def test_head_runs_no_query_and_headers_are_safe(base: str) -> None:
+    status, headers, body = call(
+        f"{base}/sparql?" + urllib.parse.urlencode({"query": COUNT}), method="HEAD"
+    )
+    assert status == 405 and body == b""
+    status, headers, _ = call(f"{base}/health")
+    assert status == 200
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "Python" not in headers["Server"] and headers["Server"].strip() == "kzby-kg"
+
+
+def test_health_names_the_walls_and_limits(base: str) -> None:
+    status, _, body = call(f"{base}/health")
+    health = json.loads(body)
+    assert status == 200 and health["status"] == "ok"
+    assert "no Python sockets or URLs" in health["walls"]
+    assert health["limits"]["max_rows"] == 500
+
+
+def test_a_busy_port_is_a_clear_error(base: str) -> None:
+    port = int(base.rsplit(":", 1)[1])
+    with pytest.raises(UsageError, match=f"port {port} .* is in use"):
+        make_server("127.0.0.1", port, "memory", Limits(), scope="article")
 
 
 # ---------------------------------------------------------------- limits

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -355,13 +357,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host, port = server.server_address[:2]
     assert isinstance(host, str)  # an AF_INET server's address
     print(
-        f"serving on http://{host}:{port}/ (SPARQL at /sparql, stored queries at /api); "
-        f"read-only, {limits.timeout:g} s and {limits.max_rows} rows per query",
+        f"serving on http://{host}:{port}/ (SPARQL at /sparql, stored queries at /api, "
+        f"health at /health); read-only; per query {limits.timeout:g} s, {limits.max_rows} rows, "
+        f"{limits.max_query_length} characters; {limits.max_concurrent} queries at a time; "
+        f"workers walled off by: {', '.join(pool.walls)}",
         file=sys.stderr,
     )
+    stopping = threading.Event()
+
+    def stop(signum: int, _frame: object) -> None:
+        # serve_forever runs on this thread: shut it down from another one
+        if not stopping.is_set():
+            stopping.set()
+            print(f"stopping ({signal.Signals(signum).name})", file=sys.stderr)
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.serve_forever()
     finally:
         server.server_close()
         pool.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0

@@ -92,6 +92,11 @@ def serialize_result(result: QueryResult, name: str) -> bytes:
     import pyoxigraph as ox
 
     fmt = solution_format(name)
+    if result.boolean is not None and fmt.name in ("csv", "tsv"):
+        # the CSV/TSV results format defines no boolean; this is Jena's one-cell convention
+        head = "_askResult" if fmt.name == "csv" else "?_askResult"
+        end = "\r\n" if fmt.name == "csv" else "\n"
+        return f"{head}{end}{'true' if result.boolean else 'false'}{end}".encode()
     if isinstance(result.rows, TsvRows):
         parsed = ox.parse_query_results(result.rows.tsv, format=ox.QueryResultsFormat.TSV)
     else:

@@ -7,8 +7,13 @@ Safe by default: read-only, no outbound access, and limits that stop the work (s
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import re
+import sys
+import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -44,12 +49,33 @@ class _App:
         self.queries = queries
 
 
+#: the page and its script come from this server only; nothing else is loaded or framed
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "kzby-kg"
+    sys_version = ""  # the Server header names no Python version
+    protocol_version = "HTTP/1.1"  # keep-alive: one connection serves many requests
+    timeout = 20  # seconds a connection may sit idle or trickle its headers
     app: _App
 
-    def log_message(self, *args: Any) -> None:  # quiet: the CLI prints the address once
+    def log_message(self, *args: Any) -> None:  # the request log is log_request's, below
         return
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """One line a request on stderr: client, method, path, status, time."""
+        started = getattr(self, "_started", None)
+        took = f" {1000 * (time.perf_counter() - started):.0f} ms" if started else ""
+        path = self.path if len(self.path) <= 200 else self.path[:200] + "…"
+        sys.stderr.write(f"{self.address_string()} {self.command} {path} {code}{took}\n")
+
+    def parse_request(self) -> bool:
+        self._started = time.perf_counter()
+        return super().parse_request()
 
     # -- plumbing
 
@@ -70,6 +96,9 @@ class _Handler(BaseHTTPRequestHandler):
         )
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("X-Frame-Options", "DENY")
+        self.send_header("Content-Security-Policy", _CSP)
+        self.send_header("Referrer-Policy", "no-referrer")
         for key, value in (extra or {}).items():
             self.send_header(key, value)
         self.end_headers()
@@ -77,10 +106,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _error(self, status: int, message: str) -> None:
-        self._send(status, "text/plain", (message + "\n").encode("utf-8"))
+        if self.command == "POST":  # a refused body may be unread: do not parse it as a request
+            self.close_connection = True
+        self._send(status, "text/plain", (message + "\n").encode("utf-8", "replace"))
 
     def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            raise LimitError(
+                411, "send the body with a Content-Length; chunked bodies are not read"
+            )
+        raw = (self.headers.get("Content-Length") or "0").strip()
+        if not raw.isdigit():
+            raise LimitError(400, "Content-Length must be a whole number of bytes")
+        length = int(raw)
         if length > self.app.pool.limits.max_body:
             raise LimitError(
                 413, f"request body is {length} bytes; the limit is {self.app.pool.limits.max_body}"
@@ -98,6 +136,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, str(exc))
         except (BrokenPipeError, ConnectionResetError):
             pass
+        except UnicodeError:
+            self._error(400, "the request is not valid UTF-8 text")
         except Exception as exc:  # never a traceback to the client; still a 500 is a bug
             self._error(500, f"internal error: {type(exc).__name__}")
 
@@ -107,6 +147,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._guard(self._get)
 
     def do_HEAD(self) -> None:
+        path = urllib.parse.urlsplit(self.path).path
+        if path == "/sparql" or (path.startswith("/api/") and not path.endswith(".rq")):
+            # answering HEAD would mean running the query: refuse it instead
+            self._send(
+                405,
+                "text/plain",
+                b"HEAD does not run queries; use GET or POST\n",
+                {"Allow": "GET, POST"},
+            )
+            return
         self._guard(self._get)
 
     def do_POST(self) -> None:
@@ -127,6 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
             if "query" not in params:
                 raise LimitError(400, "missing the query parameter")
             self._sparql(params["query"][0], params)
+        elif url.path == "/health":
+            self._health()
         elif url.path in ("/", "/index.html"):
             self._static("index.html")
         elif url.path.startswith("/static/"):
@@ -183,6 +235,20 @@ class _Handler(BaseHTTPRequestHandler):
             result, self.headers.get("Accept", ""), _first(params.get("format"))
         )
         self._send(200, content_type, body)
+
+    def _health(self) -> None:
+        limits = self.app.pool.limits
+        status = {
+            "status": "ok",
+            "walls": list(self.app.pool.walls),
+            "limits": {
+                "timeout_s": limits.timeout,
+                "max_rows": limits.max_rows,
+                "max_query_length": limits.max_query_length,
+                "max_concurrent": limits.max_concurrent,
+            },
+        }
+        self._send(200, "application/json", json.dumps(status).encode("utf-8"))
 
     def _catalogue(self) -> list[dict[str, Any]]:
         return [
@@ -270,10 +336,37 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
-    """Threads per request; a listen backlog deep enough for bursts of clients (default 5)."""
+    """A thread per connection, at most ``max_connections`` of them (a client past that gets
+    an immediate 503, not a thread); a listen backlog deep enough for bursts of clients."""
 
     daemon_threads = True
     request_queue_size = 128
+    max_connections = 64
+
+    def __init__(self, address: tuple[str, int], handler: Any) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(self.max_connections)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            body = b"too many connections; try again shortly\n"
+            with contextlib.suppress(OSError):
+                request.sendall(
+                    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                    b"Connection: close\r\nContent-Length: "
+                    + str(len(body)).encode()
+                    + b"\r\n\r\n"
+                    + body
+                )
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 def make_server(
@@ -298,5 +391,13 @@ def make_server(
     backend = open_backend(store, loaded=loaded, graph=graph)
     pool = QueryPool(backend, limits)
     handler = type("Handler", (_Handler,), {"app": _App(graph, pool, catalogue(root))})
-    server = _Server((host, port), handler)
+    try:
+        server = _Server((host, port), handler)
+    except OSError as exc:
+        pool.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"port {port} on {host} is in use: stop what holds it or choose --port"
+            ) from None
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     return server, pool

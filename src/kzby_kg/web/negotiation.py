@@ -37,8 +37,12 @@ def choose(accept: str, wanted: str | None, options: dict[str, Format], default:
     for part in accept.split(","):
         media, _, params = part.strip().partition(";")
         q = 1.0
-        match = re.search(r"q=([0-9.]+)", params)
+        match = re.search(r"\bq=([^;,\s]*)", params)
         if match:
+            if not re.fullmatch(r"(0(\.[0-9]{0,3})?|1(\.0{0,3})?)", match.group(1)):
+                raise LimitError(
+                    400, f"Accept: q={match.group(1)!r} is not a weight between 0 and 1"
+                )
             q = float(match.group(1))
         ranked.append((q, media.strip().lower()))
     for q, media in sorted(ranked, key=lambda r: -r[0]):
