@@ -73,6 +73,40 @@ def test_push_to_a_dead_server_is_clear(graph: Graph) -> None:
         push(graph, "http://127.0.0.1:9/sparql", "urn:kzby-kg:test:dead", timeout=2)
 
 
+def _refusal(graph: Graph, settings: dict[str, str], **kwargs: str | None) -> str:
+    """The one line a push that Virtuoso refuses ends with; the target is untouched."""
+    target = "urn:kzby-kg:test:push:refused"
+    options: dict[str, str | None] = {
+        "update_url": settings["update_url"],
+        "gsp_url": settings["gsp_url"] or None,
+        "user": settings["user"],
+        "password": settings["password"],
+    }
+    options.update(kwargs)
+    with pytest.raises(EndpointError) as caught:
+        push(graph, settings["url"], target, timeout=30, **options)
+    assert _count(settings["url"], target) == 0
+    message = str(caught.value)
+    assert "\n" not in message and "SPARQL query" not in message, message
+    assert message.endswith("the target graph is left as it was"), message
+    return message
+
+
+def test_virtuoso_refusals_are_named(graph: Graph) -> None:
+    """Issue 15: a wrong password was "cannot reach … Broken pipe", and a missing
+    --update-url a dump of Virtuoso's SQL error and the whole query."""
+    settings = require_virtuoso()
+    assert "refused the user name or password" in _refusal(graph, settings, password="wrong")
+    message = _refusal(graph, settings, update_url=None)
+    assert "SR186" in message and "--update-url" in message
+    assert "wants a user name and password" in _refusal(graph, settings, user=None)
+    base = settings["url"].rsplit("/", 1)[0]
+    assert "does not exist on the server (HTTP 404)" in _refusal(
+        graph, settings, update_url=f"{base}/no-such-endpoint"
+    )
+    assert _staging_graphs(settings["url"]) == 0
+
+
 def test_push_refuses_a_bad_graph_iri(graph: Graph) -> None:
     with pytest.raises(EndpointError, match="not an absolute IRI"):
         push(graph, "http://127.0.0.1:9/sparql", "my graph> }")

@@ -340,6 +340,8 @@ def cmd_push(args: argparse.Namespace) -> int:
         timeout=args.timeout,
     )
     print(f"pushed {result.triples} triples to <{result.graph}> with the {result.method}")
+    for note in result.notes:
+        print(f"kzby-kg: note: {note}", file=sys.stderr)
     return 0
 
 

@@ -191,12 +191,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--file", help="read the query from a .rq file")
     p.set_defaults(func=commands.cmd_sparql)
 
-    p = sub.add_parser("push", parents=[common, remote], help="load the graph into a named graph")
+    # not the `remote` parent: its --timeout help says 30 s, and a push waits longer per request
+    p = sub.add_parser("push", parents=[common], help="load the graph into a named graph")
     p.add_argument("--endpoint", required=True, help="the server's SPARQL query URL")
     p.add_argument("--graph", default="https://w3id.org/kzby-kg/graph", help="target graph IRI")
     p.add_argument("--update-url", help="SPARQL Update URL (default: the endpoint)")
     p.add_argument("--gsp-url", help="Graph Store Protocol URL; without it, SPARQL Update is used")
-    p.set_defaults(func=commands.cmd_push, timeout=120.0)
+    p.add_argument("--user", help="user name for the update and GSP URLs (HTTP digest or basic)")
+    p.add_argument("--password", help="password (or set KZBY_KG_PASSWORD)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds to wait for each request, and for the server to finish a MOVE whose "
+        "answer was lost (default 120)",
+    )
+    p.set_defaults(func=commands.cmd_push)
 
     p = sub.add_parser(
         "serve", parents=[common], help="serve a read-only SPARQL endpoint and pages"

@@ -11,6 +11,7 @@ they cannot open a connection even when a check here is missed.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +28,8 @@ _FORMS = {
     "ConstructQuery": "CONSTRUCT",
     "DescribeQuery": "DESCRIBE",
 }
+#: rdflib's parser (pyparsing) is not thread-safe: two requests parsing at once fail at random
+_PARSER = threading.Lock()
 _OUTSIDE = "is not allowed: this endpoint reads only its own graph and fetches nothing"
 
 
@@ -37,9 +40,19 @@ class Limits:
     timeout: float = 10.0
     max_rows: int = 10_000
     max_query_length: int = 20_000
+    #: long-running queries at once; one more that runs past ``light_time`` is stopped
     max_concurrent: int = 2
     queue_wait: float = 10.0
     max_body: int = 100_000
+    #: a query that has used this many seconds of CPU is a long one (at most half the timeout)
+    light_time: float = 0.25
+    #: workers beyond ``max_concurrent``, so quick queries answer while long ones run
+    light_lanes: int = 6
+
+    @property
+    def long_after(self) -> float:
+        """CPU seconds after which a running query counts as long."""
+        return min(self.light_time, self.timeout / 2)
 
 
 class LimitError(KzbyError):
@@ -79,15 +92,16 @@ def _decide(text: str) -> tuple[int, str]:
     """
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
-    try:
-        parsed = parseQuery(text)
-    except Exception as exc:  # pyparsing's ParseException, or a bad escape or IRI
+    with _PARSER:
         try:
-            parseUpdate(text)
-        except Exception:
-            error = _syntax_error(exc)
-            return error.status, str(error)
-        return 403, "SPARQL Update is not accepted: this endpoint is read-only"
+            parsed = parseQuery(text)
+        except Exception as exc:  # pyparsing's ParseException, or a bad escape or IRI
+            try:
+                parseUpdate(text)
+            except Exception:
+                error = _syntax_error(exc)
+                return error.status, str(error)
+            return 403, "SPARQL Update is not accepted: this endpoint is read-only"
     query = parsed[1]
     if "datasetClause" in query:  # (CompValue.get returns the key itself when it is absent)
         named = any("named" in clause for clause in query["datasetClause"])

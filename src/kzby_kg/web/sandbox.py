@@ -26,10 +26,15 @@ def _refuse(*_args: Any, **_kwargs: Any) -> NoReturn:
     raise PermissionError("this query worker has no network and opens no URLs")
 
 
+#: found once, in the server process: find_library runs ldconfig, which a freshly forked
+#: worker of a busy, threaded server should not have to do
+_LIBC = ctypes.util.find_library("c") or "libc.so.6"
+
+
 def _unshare_network() -> bool:
     """Leave the host's network: a namespace of our own, first as root, then as a user."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc = ctypes.CDLL(_LIBC, use_errno=True)
     except OSError:
         return False
     for flags in (_CLONE_NEWNET, _CLONE_NEWUSER | _CLONE_NEWNET):
