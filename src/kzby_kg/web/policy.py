@@ -79,6 +79,10 @@ def _nodes(tree: Any) -> Iterator[Any]:
 
 def _syntax_error(exc: Exception) -> LimitError:
     line, col = getattr(exc, "lineno", None), getattr(exc, "col", None)
+    if line is None and not isinstance(exc, ValueError):
+        # the parser itself failed (rdflib recurses without end on a nested SERVICE): what
+        # cannot be checked is refused
+        return LimitError(400, "the query could not be checked by the parser, so it is refused")
     where = f" at line {line}, column {col}" if line is not None else ""
     return LimitError(400, f"not a valid SPARQL query: syntax error{where}")
 
