@@ -434,6 +434,9 @@ def test_time_limit_stops_the_work_and_others_still_answer(base: str) -> None:
 def test_row_limit(base: str) -> None:
     status, _, body = sparql_get(base, "SELECT * WHERE { ?s ?p ?o }")
     assert status == 413 and b"limit is 500" in body
+    for form in ("CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE ?s WHERE { ?s ?p ?o }"):
+        status, _, body = sparql_get(base, form, accept="text/turtle")
+        assert status == 413 and b"triples; the limit is 500" in body, (form, body)
 
 
 def test_query_length_limit(base: str) -> None:

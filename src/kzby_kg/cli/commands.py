@@ -250,7 +250,7 @@ def _password(args: argparse.Namespace) -> str | None:
 def _backend(args: argparse.Namespace) -> Backend:
     from kzby_kg.querying.engines import open_backend
 
-    return open_backend(
+    backend = open_backend(
         args.store,
         endpoint=args.endpoint,
         root=args.root,
@@ -260,6 +260,35 @@ def _backend(args: argparse.Namespace) -> Backend:
         retries=args.retries,
         default_graph=args.default_graph,
     )
+    if args.endpoint and not args.default_graph:
+        _warn_if_union_default_graph(backend)
+    return backend
+
+
+#: a node every copy of this graph holds: where several named graphs hold it, a server whose
+#: default graph is the union of its graphs (Virtuoso's) answers each fact once per copy
+_PROBE = (
+    "SELECT (COUNT(DISTINCT ?g) AS ?copies) WHERE { GRAPH ?g { "
+    "<https://w3id.org/kzby-kg/id/kazakhstan> a ?type } }"
+)
+
+
+def _warn_if_union_default_graph(backend: Backend) -> None:
+    """Say so when the endpoint holds this graph more than once and no --default-graph is
+    given: rows would silently multiply."""
+    try:
+        rows = backend.run(_PROBE).rows
+        copies = int(rows[0][0]) if rows and rows[0][0] is not None else 0
+    except Exception:  # the probe is advice only; the query itself reports real failures
+        return
+    if copies > 1:
+        print(
+            f"kzby-kg: warning: the endpoint holds this graph in {copies} named graphs and no "
+            "--default-graph was given; where its default graph is their union (Virtuoso's "
+            "is), each fact counts once per copy. Give --default-graph IRI (push writes "
+            "https://w3id.org/kzby-kg/graph).",
+            file=sys.stderr,
+        )
 
 
 def _params(pairs: list[str]) -> dict[str, str]:

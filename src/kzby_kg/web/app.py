@@ -27,7 +27,7 @@ from kzby_kg.querying.catalogue import StoredQuery, catalogue
 from kzby_kg.querying.engines import DEFAULT_STORE, open_backend
 from kzby_kg.querying.formats import GRAPH_FORMATS
 from kzby_kg.rdf.namespaces import KZD, bind_prefixes
-from kzby_kg.web.negotiation import choose, render
+from kzby_kg.web.negotiation import choose
 from kzby_kg.web.pages import entity_html
 from kzby_kg.web.policy import LimitError, Limits, refuse_unsafe
 from kzby_kg.web.pool import QueryPool
@@ -230,9 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "reads only its own graph",
             )
         refuse_unsafe(text, self.app.pool.limits)
-        result = self.app.pool.run(text)
-        content_type, body = render(
-            result, self.headers.get("Accept", ""), _first(params.get("format"))
+        content_type, body = self.app.pool.run_rendered(
+            text, None, self.headers.get("Accept", ""), _first(params.get("format"))
         )
         self._send(200, content_type, body)
 
@@ -283,8 +282,9 @@ class _Handler(BaseHTTPRequestHandler):
         wanted = _first(params.pop("format", None))
         values = {k: v[0] for k, v in params.items()}
         bindings = query.bindings(values)
-        result = self.app.pool.run(query.text, bindings)
-        content_type, body = render(result, self.headers.get("Accept", ""), wanted)
+        content_type, body = self.app.pool.run_rendered(
+            query.text, bindings, self.headers.get("Accept", ""), wanted
+        )
         self._send(200, content_type, body)
 
     def _static(self, name: str) -> None:

@@ -74,7 +74,7 @@ def _worker_main(conn: Any, backend: Backend) -> None:
             return
         if message is None:
             return
-        text, bindings, max_rows = message
+        text, bindings, max_rows, render_as = message
         try:
             result = backend.run(text, bindings)
             if result.graph is not None and len(result.graph) > max_rows:
@@ -97,9 +97,17 @@ def _worker_main(conn: Any, backend: Backend) -> None:
                     )
                 )
                 continue
+            if render_as is not None:
+                # serialised here, inside the time limit, and only the bytes cross the pipe
+                from kzby_kg.web.negotiation import render
+
+                conn.send(("bytes", *render(result, *render_as)))
+                continue
             triples = list(result.graph) if result.graph is not None else None
             result.graph = None
             conn.send(("ok", result, triples))
+        except LimitError as exc:  # a format the client cannot take (406)
+            conn.send(("error", exc.status, str(exc)))
         except (UsageError, KzbyError) as exc:
             conn.send(("error", 400, public_message(str(exc))))
         except Exception as exc:  # an engine failure is the query's problem, reported as such
@@ -304,6 +312,33 @@ class QueryPool:
             return True
 
     def run(self, text: str, bindings: dict[str, Identifier] | None = None) -> QueryResult:
+        """The result of a query (see :meth:`_ask` for the limits and errors)."""
+        reply = self._ask(text, bindings, None)
+        result, triples = reply[1], reply[2]
+        if triples is not None:
+            result.graph = bind_prefixes(Graph())
+            for triple in triples:
+                result.graph.add(triple)
+        return result
+
+    def run_rendered(
+        self,
+        text: str,
+        bindings: dict[str, Identifier] | None,
+        accept: str,
+        wanted: str | None,
+    ) -> tuple[str, bytes]:
+        """The media type and body of a query's answer, in the format the client asked for,
+        serialised by the worker inside the time limit."""
+        reply = self._ask(text, bindings, (accept, wanted))
+        return reply[1], reply[2]
+
+    def _ask(
+        self,
+        text: str,
+        bindings: dict[str, Identifier] | None,
+        render_as: tuple[str, str | None] | None,
+    ) -> tuple[Any, ...]:
         """Run on a free worker; stop it if it runs long while the long lanes are full, or
         past the time limit, by killing its worker.
 
@@ -330,7 +365,7 @@ class QueryPool:
         if long_running:
             _niceness(worker, _LONG_NICE)
         try:
-            worker.conn.send((text, bindings or {}, self.limits.max_rows))
+            worker.conn.send((text, bindings or {}, self.limits.max_rows, render_as))
             started, cpu_before = time.monotonic(), _cpu_seconds(worker.pid)
             while not worker.conn.poll(_TICK):
                 if time.monotonic() - started >= self.limits.timeout:
@@ -369,13 +404,8 @@ class QueryPool:
                     self._long -= 1
                 _niceness(worker, _WORKER_NICE)
             self._idle.put(worker)
-        if reply[0] == "ok":
-            result, triples = reply[1], reply[2]
-            if triples is not None:
-                result.graph = bind_prefixes(Graph())
-                for triple in triples:
-                    result.graph.add(triple)
-            return result
+        if reply[0] in ("ok", "bytes"):
+            return tuple(reply)
         raise LimitError(reply[1], reply[2])
 
     def close(self) -> None:
