@@ -399,6 +399,28 @@ def test_health_names_the_walls_and_limits(base: str) -> None:
     assert health["limits"]["max_rows"] == 500
 
 
+def test_idle_connections_are_bounded_and_timed_out() -> None:
+    """Issue 15: 200 idle connections held 201 threads. Now a connection past the limit gets
+    503 at once, and an idle one is closed after the idle timeout."""
+    url, server, pool = start(Limits(idle_timeout=1.0, max_connections=8))
+    host, port = url.removeprefix("http://").split(":")
+    idle = [socket.create_connection((host, int(port)), timeout=5) for _ in range(8)]
+    try:
+        time.sleep(0.2)
+        extra = socket.create_connection((host, int(port)), timeout=5)
+        assert extra.recv(100).startswith(b"HTTP/1.1 503"), "the ninth connection is refused"
+        extra.close()
+        time.sleep(1.5)  # past the idle timeout: the server has closed the idle ones
+        assert all(conn.recv(10) == b"" for conn in idle)
+        status, _, _ = call(f"{url}/health")
+        assert status == 200, "their slots are free again"
+    finally:
+        for conn in idle:
+            conn.close()
+        server.shutdown()
+        pool.close()
+
+
 def test_a_busy_port_is_a_clear_error(base: str) -> None:
     port = int(base.rsplit(":", 1)[1])
     with pytest.raises(UsageError, match=f"port {port} .* is in use"):

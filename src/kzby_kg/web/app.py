@@ -60,7 +60,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "kzby-kg"
     sys_version = ""  # the Server header names no Python version
     protocol_version = "HTTP/1.1"  # keep-alive: one connection serves many requests
-    timeout = 20  # seconds a connection may sit idle or trickle its headers
+    timeout = 20  # idle seconds; make_server sets it from Limits.idle_timeout
     app: _App
 
     def log_message(self, *args: Any) -> None:  # the request log is log_request's, below
@@ -343,9 +343,10 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     max_connections = 64
 
-    def __init__(self, address: tuple[str, int], handler: Any) -> None:
+    def __init__(self, address: tuple[str, int], handler: Any, max_connections: int) -> None:
+        self.max_connections = max_connections
         super().__init__(address, handler)
-        self._slots = threading.BoundedSemaphore(self.max_connections)
+        self._slots = threading.BoundedSemaphore(max_connections)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         if not self._slots.acquire(blocking=False):
@@ -390,9 +391,13 @@ def make_server(
     graph = to_graph(loaded)
     backend = open_backend(store, loaded=loaded, graph=graph)
     pool = QueryPool(backend, limits)
-    handler = type("Handler", (_Handler,), {"app": _App(graph, pool, catalogue(root))})
+    handler = type(
+        "Handler",
+        (_Handler,),
+        {"app": _App(graph, pool, catalogue(root)), "timeout": limits.idle_timeout},
+    )
     try:
-        server = _Server((host, port), handler)
+        server = _Server((host, port), handler, limits.max_connections)
     except OSError as exc:
         pool.close()
         if exc.errno == errno.EADDRINUSE:

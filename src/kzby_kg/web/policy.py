@@ -48,6 +48,10 @@ class Limits:
     light_time: float = 0.25
     #: workers beyond ``max_concurrent``, so quick queries answer while long ones run
     light_lanes: int = 6
+    #: seconds a connection may sit idle, or take to send its request line and headers
+    idle_timeout: float = 20.0
+    #: open connections at once (each holds a thread); one more gets 503 at once
+    max_connections: int = 64
 
     @property
     def long_after(self) -> float:
