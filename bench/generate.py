@@ -123,7 +123,7 @@ kzd:bench-meeting-{n} a kzby:CommissionMeeting ;
     kzby:refPeriod "{year}"^^xsd:gYear ; kzby:reporter kzd:{a} ; kzby:partner kzd:{b} ;
     kzby:flow kzd:flow-{flow} ; kzby:goods kzd:goods-{goods} ;
     kzby:tradeValue {rng.uniform(1, 900):.1f} ; kzby:sharePercent {rng.uniform(0, 5):.2f} ;
-    sdmx-attribute:unitMeasure kzd:unit-usd ; sdmx-attribute:unitMult sdmx-code:unitMult-6 ;
+    sdmx-attribute:unitMeasure kzd:unit-usd ; sdmx-attribute:unitMult sdmx-code:unitMult-6 ; kzby:stockOrFlow kzd:sto-flow ;
     dcterms:source kzd:bench-src-{src} .
 """)
         cause = rng.choice(CAUSES)

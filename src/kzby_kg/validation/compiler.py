@@ -118,6 +118,10 @@ class Check:
     sparql: bool = False
 
 
+#: the shapes' annotation for a whole-graph form of a SPARQL constraint (see _sparql_check)
+WHOLE_GRAPH_SELECT = URIRef("https://w3id.org/kzby-kg/shapes#wholeGraphSelect")
+
+
 def _n3(term: Node) -> str:
     if isinstance(term, (URIRef, Literal)):
         return term.n3()
@@ -439,7 +443,9 @@ class _Compiler:
         shape_messages: tuple[str, ...],
     ) -> Check:
         s = self.shapes
-        select = _one(s, constraint, SH.select)
+        # a constraint may carry a second text written for one run over the whole graph (a join
+        # where sh:select, run per focus node, compares pairs); it must give the same results
+        select = _one(s, constraint, WHOLE_GRAPH_SELECT) or _one(s, constraint, SH.select)
         if select is None:
             raise UnsupportedShape(f"SPARQL constraint {constraint} has no sh:select")
         text = str(select)
