@@ -23,7 +23,7 @@ def test_generator_is_deterministic_and_conforms(paths: object) -> None:
 
     text = generate(3000)
     assert text == generate(3000) and text != generate(3000, seed=1)
-    graph = load()
+    graph = load(scope="article")
     graph.parse(data=text, format="turtle")
     report = validate(graph)
     assert report.conforms, [(r.focus_curie, r.path, r.message) for r in report.violations[:5]]
