@@ -347,7 +347,7 @@ def test_a_second_release_never_merges_with_the_first(two_releases: ProjectPaths
         PREFIX dcterms: <http://purl.org/dc/terms/>
         SELECT ?obs (COUNT(DISTINCT ?n) AS ?values) (COUNT(DISTINCT ?s) AS ?sources) WHERE {
           ?obs kzby:origin kzd:belarus ; kzby:destination kzd:kazakhstan ; kzby:sex kzd:sex-total ;
-               kzby:refPeriod ?y ; kzby:numberOfPeople ?n ; dcterms:source ?s .
+               kzby:refTime ?y ; kzby:numberOfPeople ?n ; dcterms:source ?s .
         } GROUP BY ?obs"""
         )
         .dicts()
