@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -264,3 +266,33 @@ def snapshot(paths: ProjectPaths) -> dict[str, bytes]:
 def project(paths: ProjectPaths, tmp_path: Path) -> ProjectPaths:
     """A copy of the article's project (no vendored tables) to import into."""
     return copy_project(paths, tmp_path / "project", article=True)
+
+
+@pytest.fixture()
+def listener() -> Iterator[tuple[str, list[int]]]:
+    """A TCP listener on 127.0.0.1 that counts the connections it receives: the witness that
+    the endpoint and its workers connect nowhere."""
+    seen: list[int] = []
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    sock.settimeout(0.2)
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+                seen.append(1)
+                conn.close()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}/", seen
+    stop.set()
+    thread.join(timeout=2)
+    sock.close()

@@ -218,35 +218,6 @@ def test_updates_are_refused_and_change_nothing(base: str, how: str) -> None:
 # ---------------------------------------------------------------- no outbound access
 
 
-@pytest.fixture()
-def listener() -> Iterator[tuple[str, list[int]]]:
-    """A TCP listener on 127.0.0.1 that counts the connections it receives."""
-    seen: list[int] = []
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    sock.settimeout(0.2)
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-                seen.append(1)
-                conn.close()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}/", seen
-    stop.set()
-    thread.join(timeout=2)
-    sock.close()
-
-
 def outbound_queries(url: str) -> list[str]:
     return [
         f"SELECT * WHERE {{ SERVICE <{url}sparql> {{ ?s ?p ?o }} }}",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import threading
 import time
 import urllib.error
@@ -79,34 +78,6 @@ def entries_of(folder: Path) -> Iterator[tuple[str, str, Path]]:
             continue
         path = Path(urllib.request.url2pathname(str(query).removeprefix("file://")))
         yield f"{folder.name}/{path.name}", kind, path
-
-
-@pytest.fixture(scope="module")
-def listener() -> Iterator[tuple[str, list[int]]]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    sock.settimeout(0.2)
-    seen: list[int] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-                seen.append(1)
-                conn.close()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}/", seen
-    stop.set()
-    thread.join(timeout=2)
-    sock.close()
 
 
 def post(base: str, text: str, content_type: str) -> tuple[int, bytes]:
