@@ -19,6 +19,7 @@ from kzby_kg.errors import UsageError
 if TYPE_CHECKING:
     import networkx as nx
     from rdflib import Graph
+    from rdflib.term import Identifier
 
     from kzby_kg.paths import ProjectPaths
     from kzby_kg.querying.backend import Backend
@@ -327,14 +328,57 @@ def _print_result(args: argparse.Namespace, result: QueryResult, backend: Backen
     sys.stdout.write(render(result, args.format, labels=labels, lang=args.lang))
 
 
+class _Stdout:
+    """Standard output's bytes, remembering the last byte written (an answer ends in a newline
+    on a terminal, as :func:`kzby_kg.querying.render.render` ends it)."""
+
+    def __init__(self) -> None:
+        sys.stdout.flush()
+        self.out = sys.stdout.buffer
+        self.last = b"\n"
+
+    def write(self, data: bytes) -> int:
+        if data:
+            self.last = bytes(data[-1:])
+            self.out.write(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def _answer(
+    args: argparse.Namespace,
+    backend: Backend,
+    text: str,
+    bindings: dict[str, Identifier] | None = None,
+) -> None:
+    """Print a query's answer. A SELECT in CSV, TSV or JSON streams to standard output as the
+    engine produces it (flat memory for any number of rows); tables need every row first, for
+    their widths and labels."""
+    from kzby_kg.querying.text import query_form
+
+    if args.format in ("csv", "tsv", "json") and query_form(text) == "SELECT":
+        from kzby_kg.querying.formats import stream_query
+
+        out = _Stdout()
+        stream_query(backend, text, bindings, args.format, out)
+        if out.last != b"\n":
+            out.write(b"\n")
+        out.flush()
+        return
+    _print_result(args, backend.run(text, bindings), backend)
+
+
 def cmd_query(args: argparse.Namespace) -> int:
-    from kzby_kg.querying.questions import run_stored, stored_query
+    from kzby_kg.querying.questions import stored_query
 
     stored = stored_query(args.name, args.root)
     values = _params(args.param)
-    stored.bindings(values)  # refuse bad parameters before loading anything
-    backend = _backend(args)
-    _print_result(args, run_stored(stored, backend, values), backend)
+    # refuse bad parameters, limits and offsets before loading anything
+    bindings = stored.bindings(values)
+    text = stored.sliced(args.limit, args.offset)
+    _answer(args, _backend(args), text, bindings)
     return 0
 
 
@@ -348,8 +392,7 @@ def cmd_sparql(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"-f: cannot read {args.file}: {exc.strerror}") from exc
     query_form(text)  # refuse updates before loading anything
-    backend = _backend(args)
-    _print_result(args, backend.run(text), backend)
+    _answer(args, _backend(args), text)
     return 0
 
 

@@ -184,6 +184,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="a parameter value; repeat for several",
     )
+    p.add_argument(
+        "--limit",
+        metavar="N",
+        help="at most N rows: one page of the answer, in the question's order (default: all)",
+    )
+    p.add_argument(
+        "--offset",
+        metavar="M",
+        help="skip the first M rows (default 0); --limit 100 --offset 0, 100, 200, … read the "
+        "whole answer page by page",
+    )
     p.set_defaults(func=commands.cmd_query)
 
     p = sub.add_parser("sparql", parents=[common, backend], help="run ad-hoc SPARQL (read-only)")

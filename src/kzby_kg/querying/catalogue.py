@@ -6,6 +6,7 @@ header gives the summary, description, tags and defaults.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,8 @@ from rdflib.term import Identifier
 
 from kzby_kg.errors import UsageError
 from kzby_kg.paths import ProjectPaths, find_root
-from kzby_kg.querying.parameters import Parameter, find_parameters, parse_value
-from kzby_kg.querying.text import query_form
+from kzby_kg.querying.parameters import Parameter, find_parameters, parse_slice, parse_value
+from kzby_kg.querying.text import blank_out, query_form
 
 __all__ = ["StoredQuery", "catalogue", "load_query"]
 
@@ -62,6 +63,56 @@ class StoredQuery:
                 continue
             bound[param.variable] = parse_value(param, raw)
         return bound
+
+    def sliced(self, limit: Any = None, offset: Any = None) -> str:
+        """The query's text for one page of its answer: ``limit`` rows from row ``offset``.
+
+        The slice is the query's own solution modifier, ``LIMIT n OFFSET m`` after its ORDER BY,
+        written from whole numbers checked by :func:`~kzby_kg.querying.parameters.parse_slice`
+        (nothing a user typed reaches the text), so pages keep the question's order and, read one
+        after the other, make up the whole answer. Every engine reads it: it is plain SPARQL.
+
+        >>> q = StoredQuery("q", Path("q.rq"), "SELECT ?x WHERE { ?x ?p ?o } ORDER BY ?x", "")
+        >>> q.sliced(10, 20)
+        'SELECT ?x WHERE { ?x ?p ?o } ORDER BY ?x\\nLIMIT 10 OFFSET 20\\n'
+        >>> q.sliced() == q.text
+        True
+
+        :raises UsageError: for a limit or offset that is no whole number from 0 up, and for a
+            question that cannot be paged (an ASK, or one with its own LIMIT, OFFSET or
+            trailing VALUES).
+        """
+        first = parse_slice("limit", limit)
+        skip = parse_slice("offset", offset)
+        if first is None and not skip:
+            return self.text
+        if self.form == "ASK":
+            raise UsageError(f"query {self.name!r} is an ASK question: it has no rows to page")
+        clash = _top_level_slice(self.text)
+        if clash:
+            raise UsageError(
+                f"query {self.name!r} has its own {clash}, so limit and offset cannot page it"
+            )
+        slice_ = [f"LIMIT {first}"] if first is not None else []
+        slice_ += [f"OFFSET {skip}"] if skip else []
+        return (
+            self.text + "\n" + " ".join(slice_) + "\n"
+        )  # a newline first: it may end in a comment
+
+
+def _top_level_slice(text: str) -> str | None:
+    """LIMIT, OFFSET or VALUES when the query's text has one outside every group (the query's
+    own solution modifiers, which a second slice would contradict)."""
+    depth = 0
+    for token in re.finditer(r"[{}]|\b(?:LIMIT|OFFSET|VALUES)\b", blank_out(text), re.IGNORECASE):
+        word = token.group()
+        if word == "{":
+            depth += 1
+        elif word == "}":
+            depth -= 1
+        elif depth == 0:
+            return word.upper()
+    return None
 
 
 def load_query(path: Path) -> StoredQuery:

@@ -16,7 +16,7 @@ way and :data:`DEFAULT_STORE` is the default everywhere:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -28,7 +28,7 @@ from kzby_kg.errors import QueryError, UsageError
 from kzby_kg.paths import ProjectPaths
 from kzby_kg.querying.backend import Backend
 from kzby_kg.querying.parameters import inline_bindings
-from kzby_kg.querying.results import QueryResult, TsvRows
+from kzby_kg.querying.results import QueryResult, Row, TsvRows
 from kzby_kg.querying.text import query_form
 from kzby_kg.rdf.namespaces import bind_prefixes
 from kzby_kg.rdf.terms import triple_from_ox
@@ -76,6 +76,36 @@ class RdflibBackend(Backend):
         rows = [tuple(row) for row in cast("Iterable[ResultRow]", result)]  # SELECT yields rows
         return QueryResult(form, variables, rows, backend=self.name)
 
+    def select_rows(
+        self, text: str, bindings: dict[str, Identifier] | None = None
+    ) -> tuple[list[str], Iterator[Row]]:
+        """A SELECT's variables and its rows as rdflib evaluates them, one at a time: nothing
+        keeps the rows read (rdflib's own Result does, which holds the whole answer).
+
+        :raises QueryError: for a query rdflib cannot parse or evaluate (also while reading).
+        """
+        from rdflib.plugins.sparql.processor import SPARQLProcessor
+
+        try:
+            answer = SPARQLProcessor(self.graph).query(
+                text, bindings or {}, dict(self.graph.namespaces())
+            )
+        except Exception as exc:  # rdflib raises pyparsing and many other errors
+            raise QueryError(f"query failed: {exc}") from exc
+        names = answer.get("vars_") or []
+
+        def rows() -> Iterator[Row]:
+            try:
+                for solution in answer["bindings"]:
+                    if solution:  # rdflib's Result drops an empty solution; so do we
+                        yield tuple(solution.get(name) for name in names)
+            except QueryError:
+                raise
+            except Exception as exc:
+                raise QueryError(f"query failed: {exc}") from exc
+
+        return [str(name) for name in names], rows()
+
 
 class OxigraphBackend(Backend):
     """pyoxigraph: the default engine. Bindings go in a VALUES block, because Oxigraph's
@@ -113,6 +143,24 @@ class OxigraphBackend(Backend):
             return QueryResult(form, graph=graph, backend=self.name)
         except (SyntaxError, OSError) as exc:  # evaluation errors surface while reading
             raise QueryError(f"query failed: {exc}") from exc
+
+    def solutions(
+        self, text: str, bindings: dict[str, Identifier] | None = None
+    ) -> ox.QuerySolutions:
+        """A SELECT's answer as Oxigraph's lazy solutions: evaluated as they are read, so that
+        ``solutions.serialize(output=...)`` writes an answer of any size in flat memory.
+
+        :raises QueryError: for a malformed query, or one that is no SELECT.
+        """
+        import pyoxigraph as ox
+
+        try:
+            result = self.store.query(inline_bindings(text, bindings or {}))
+        except (SyntaxError, OSError) as exc:
+            raise QueryError(f"query failed: {exc}") from exc
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("query failed: only a SELECT has solutions to stream")
+        return result
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,12 @@ from kzby_kg.rdf.curies import expand, is_safe_iri
 from kzby_kg.rdf.literals import parse_literal
 
 __all__ = [
+    "MAX_SLICE",
     "Parameter",
     "find_parameters",
     "inline_bindings",
     "parameter_name",
+    "parse_slice",
     "parse_value",
 ]
 
@@ -47,6 +49,9 @@ _TYPES = {
     "kk": "lang:kk",
 }
 _SCHEMES = ("http://", "https://", "urn:")
+#: the largest limit or offset taken: every engine reads it as a 32-bit count, and no answer here
+#: comes near it
+MAX_SLICE = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -161,3 +166,28 @@ def _inline(text: str, items: tuple[tuple[str, Identifier], ...]) -> str:
     values = " ".join(_term_text(name, term) for name, term in items)
     block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }}"
     return text[:start] + block + text[start:]
+
+
+def parse_slice(name: str, raw: Any, maximum: int = MAX_SLICE) -> int | None:
+    """A ``limit`` or ``offset``: a whole number from 0 to ``maximum``, or None when not given.
+
+    >>> parse_slice("limit", "100")
+    100
+    >>> parse_slice("offset", None) is None
+    True
+
+    :raises UsageError: naming ``name`` and saying why the value is refused.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        raise UsageError(f"{name}: {raw!r} is not a whole number")
+    text = str(raw).strip()
+    if text.startswith("-") and text[1:].isdigit():
+        raise UsageError(f"{name}: {text} is negative; give a whole number from 0 to {maximum}")
+    if not (text.isascii() and text.isdigit()):
+        raise UsageError(f"{name}: {text!r} is not a whole number; give one from 0 to {maximum}")
+    value = int(text) if len(text) <= 20 else maximum + 1  # (int() refuses 4,300 digits)
+    if value > maximum:
+        raise UsageError(f"{name}: {value} is above the maximum of {maximum}")
+    return value

@@ -4,6 +4,9 @@
 >>> result = kzby_kg.query("commission-meetings", since=2000)
 >>> [row["ordinal"].toPython() for row in result.dicts() if row["ordinal"] is not None]
 [12]
+>>> page = kzby_kg.query("commission-meetings", limit=2, offset=1)
+>>> len(page.rows)
+2
 """
 
 from __future__ import annotations
@@ -37,14 +40,39 @@ def stored_query(name: str, root: str | Path | ProjectPaths | None = None) -> St
     raise UsageError(f"no stored query named {name!r}{hint}")
 
 
-def run_stored(stored: StoredQuery, backend: Backend, params: dict[str, Any]) -> QueryResult:
-    """Run a stored question with typed, bound parameters."""
-    return backend.run(stored.text, stored.bindings(params))
+def run_stored(
+    stored: StoredQuery,
+    backend: Backend,
+    params: dict[str, Any],
+    *,
+    limit: int | str | None = None,
+    offset: int | str | None = None,
+) -> QueryResult:
+    """Run a stored question with typed, bound parameters; with ``limit`` and ``offset``, one
+    page of its answer, in the question's order (see :meth:`StoredQuery.sliced`)."""
+    bindings = stored.bindings(params)
+    return backend.run(stored.sliced(limit, offset), bindings)
 
 
-def query(name: str, backend: Backend | None = None, **params: Any) -> QueryResult:
-    """Run the stored question ``name`` with keyword parameters (default engine if none)."""
-    return run_stored(stored_query(name), backend or open_backend(), params)
+def query(
+    name: str,
+    backend: Backend | None = None,
+    *,
+    limit: int | str | None = None,
+    offset: int | str | None = None,
+    **params: Any,
+) -> QueryResult:
+    """Run the stored question ``name`` with keyword parameters (default engine if none).
+
+    :param limit: at most this many rows (a whole number from 0; default: all).
+    :param offset: skip this many rows first (default 0). Pages follow the question's ORDER BY,
+        so ``offset=0, 100, 200, …`` read one after the other give the whole answer.
+    :raises UsageError: for a bad parameter, limit or offset, naming it.
+    """
+    stored = stored_query(name)
+    bindings = stored.bindings(params)  # refuse bad values before opening an engine
+    text = stored.sliced(limit, offset)
+    return (backend or open_backend()).run(text, bindings)
 
 
 def sparql(text: str, backend: Backend | None = None) -> QueryResult:

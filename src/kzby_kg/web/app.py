@@ -26,13 +26,43 @@ from kzby_kg.paths import ProjectPaths
 from kzby_kg.querying.catalogue import StoredQuery, catalogue
 from kzby_kg.querying.engines import DEFAULT_STORE, open_backend
 from kzby_kg.querying.formats import GRAPH_FORMATS
+from kzby_kg.querying.parameters import parse_slice
 from kzby_kg.rdf.namespaces import KZD, bind_prefixes
 from kzby_kg.web.negotiation import choose
 from kzby_kg.web.pages import entity_html
 from kzby_kg.web.policy import LimitError, Limits, refuse_unsafe
-from kzby_kg.web.pool import QueryPool
+from kzby_kg.web.pool import Answer, QueryPool
 
 __all__ = ["make_server"]
+
+
+#: rows a page of a stored question's answer has when the client names no limit (the query
+#: page asks for this many at a time)
+PAGE_SIZE = 100
+
+
+def _page_headers(
+    name: str, values: dict[str, str], wanted: str | None, limit: int, offset: int, rows: int
+) -> dict[str, str]:
+    """Where a page sits in the answer: its limit and offset, the total when this page shows it
+    (a short page is the last one), and links to the pages either side (RFC 8288)."""
+    headers = {"X-Limit": str(limit), "X-Offset": str(offset)}
+    if rows < limit:
+        headers["X-Total-Rows"] = str(offset + rows)
+
+    def link(start: int) -> str:
+        query = {**values, **({"format": wanted} if wanted else {})}
+        query.update(limit=str(limit), offset=str(start))
+        return f"</api/{urllib.parse.quote(name)}?{urllib.parse.urlencode(query)}>"
+
+    links = []
+    if rows >= limit > 0:
+        links.append(f'{link(offset + limit)}; rel="next"')
+    if offset > 0:
+        links.append(f'{link(max(0, offset - limit))}; rel="prev"')
+    if links:
+        headers["Link"] = ", ".join(links)
+    return headers
 
 
 def _first(values: list[str] | None) -> str | None:
@@ -79,9 +109,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plumbing
 
-    def _send(
-        self, status: int, content_type: str, body: bytes, extra: dict[str, str] | None = None
-    ) -> None:
+    def _headers(self, status: int, content_type: str, extra: dict[str, str] | None = None) -> None:
+        """The status line and the headers every answer has (the caller ends them)."""
         self.send_response(status)
         self.send_header(
             "Content-Type",
@@ -94,16 +123,45 @@ class _Handler(BaseHTTPRequestHandler):
                 else ""
             ),
         )
-        self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("X-Frame-Options", "DENY")
         self.send_header("Content-Security-Policy", _CSP)
         self.send_header("Referrer-Policy", "no-referrer")
         for key, value in (extra or {}).items():
             self.send_header(key, value)
+
+    def _send(
+        self, status: int, content_type: str, body: bytes, extra: dict[str, str] | None = None
+    ) -> None:
+        self._headers(status, content_type, extra)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def _send_answer(self, answer: Answer, extra: dict[str, str] | None = None) -> None:
+        """Send a query's answer as the worker writes it, in chunked transfer encoding: neither
+        the server nor the worker holds the whole body. Should the answer fail after its first
+        byte (the time limit passed while it was written, the worker died), the last chunk is
+        never sent and the connection is closed, so the client sees a cut transfer and never a
+        partial answer that looks complete. An HTTP/1.0 client, which has no chunks to tell
+        the two apart, gets the whole body with a Content-Length (the row limit bounds it)."""
+        with contextlib.closing(answer.chunks):
+            if self.request_version == "HTTP/1.0" or self.command == "HEAD":
+                self._send(200, answer.media_type, b"".join(answer.chunks), extra)
+                return
+            self._headers(200, answer.media_type, extra)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                for chunk in answer.chunks:
+                    if chunk:
+                        self.wfile.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+                self.wfile.write(b"0\r\n\r\n")
+            except Exception as exc:  # a limit mid-answer, or the client went away
+                self.close_connection = True
+                reason = str(exc) if isinstance(exc, LimitError) else type(exc).__name__
+                sys.stderr.write(f"{self.address_string()} answer cut short: {reason}\n")
 
     def _error(self, status: int, message: str) -> None:
         if self.command == "POST":  # a refused body may be unread: do not parse it as a request
@@ -230,10 +288,10 @@ class _Handler(BaseHTTPRequestHandler):
                 "reads only its own graph",
             )
         refuse_unsafe(text, self.app.pool.limits)
-        content_type, body = self.app.pool.run_rendered(
+        answer = self.app.pool.stream_rendered(
             text, None, self.headers.get("Accept", ""), _first(params.get("format"))
         )
-        self._send(200, content_type, body)
+        self._send_answer(answer)
 
     def _health(self) -> None:
         limits = self.app.pool.limits
@@ -280,12 +338,27 @@ class _Handler(BaseHTTPRequestHandler):
         if query is None:
             raise LimitError(404, f"no stored query named {name!r}; see /api")
         wanted = _first(params.pop("format", None))
+        raw_limit, raw_offset = (
+            _first(params.pop("limit", None)),
+            _first(params.pop("offset", None)),
+        )
         values = {k: v[0] for k, v in params.items()}
         bindings = query.bindings(values)
-        content_type, body = self.app.pool.run_rendered(
-            query.text, bindings, self.headers.get("Accept", ""), wanted
+        max_rows = self.app.pool.limits.max_rows
+        limit = parse_slice("limit", raw_limit)
+        offset = parse_slice("offset", raw_offset) or 0
+        if limit is None and wanted is None:
+            # a page unless the client asks for the whole answer, by ?format= (a download)
+            limit = min(PAGE_SIZE, max_rows)
+        if limit is not None and limit > max_rows:
+            raise LimitError(400, f"limit: {limit} is above this server's row limit of {max_rows}")
+        answer = self.app.pool.stream_rendered(
+            query.sliced(limit, offset), bindings, self.headers.get("Accept", ""), wanted
         )
-        self._send(200, content_type, body)
+        extra = {}
+        if limit is not None and answer.size is not None:
+            extra = _page_headers(name, values, wanted, limit, offset, answer.size)
+        self._send_answer(answer, extra)
 
     def _static(self, name: str) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*", name) or ".." in name:

@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Generator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -34,7 +35,7 @@ from kzby_kg.rdf.namespaces import bind_prefixes
 from kzby_kg.web.policy import LimitError, Limits
 from kzby_kg.web.sandbox import seal
 
-__all__ = ["QueryPool"]
+__all__ = ["Answer", "QueryPool"]
 
 
 def _die_with_parent() -> None:
@@ -98,10 +99,8 @@ def _worker_main(conn: Any, backend: Backend) -> None:
                 )
                 continue
             if render_as is not None:
-                # serialised here, inside the time limit, and only the bytes cross the pipe
-                from kzby_kg.web.negotiation import render
-
-                conn.send(("bytes", *render(result, *render_as)))
+                # serialised here, inside the time limit, a chunk at a time across the pipe
+                _send_rendered(conn, result, *render_as)
                 continue
             triples = list(result.graph) if result.graph is not None else None
             result.graph = None
@@ -112,6 +111,70 @@ def _worker_main(conn: Any, backend: Backend) -> None:
             conn.send(("error", 400, public_message(str(exc))))
         except Exception as exc:  # an engine failure is the query's problem, reported as such
             conn.send(("error", 400, "query failed: " + public_message(str(exc))))
+
+
+class _PipeSink:
+    """A file-like sink that sends what is written to it across the pipe, in chunks."""
+
+    size = 64 * 1024
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.buffer = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.buffer += data
+        if len(self.buffer) >= self.size:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.conn.send(("chunk", bytes(self.buffer)))
+            self.buffer.clear()
+
+
+def _send_rendered(conn: Any, result: QueryResult, accept: str, wanted: str | None) -> None:
+    """Send ``head`` (media type, rows or triples), the body in ``chunk`` messages as it is
+    written, then ``end``; or ``abort`` when writing fails after the head (the server then cuts
+    the transfer short). A format the client cannot take is refused before the head."""
+    from kzby_kg.querying.formats import GRAPH_FORMATS, SOLUTION_FORMATS, write_result
+    from kzby_kg.web.negotiation import choose
+
+    if result.graph is not None:
+        fmt = choose(accept, wanted, GRAPH_FORMATS, "turtle")
+    else:
+        fmt = choose(accept, wanted, SOLUTION_FORMATS, "json")
+    conn.send(("head", fmt.media_type, None if result.form == "ASK" else len(result)))
+    sink = _PipeSink(conn)
+    try:
+        write_result(result, fmt.name, sink)
+        sink.flush()
+    except Exception as exc:
+        conn.send(("abort", "the answer could not be written: " + public_message(str(exc))))
+        return
+    conn.send(("end",))
+
+
+def _chunks(replies: Generator[tuple[Any, ...], None, None]) -> Generator[bytes, None, None]:
+    """The body chunks of a rendered answer, from a worker's messages (see
+    :meth:`QueryPool.stream_rendered`)."""
+    try:
+        for reply in replies:
+            if reply[0] == "chunk":
+                yield reply[1]
+    finally:
+        replies.close()
+
+
+@dataclass
+class Answer:
+    """A rendered answer on its way: its media type, its size (SELECT rows, or CONSTRUCT and
+    DESCRIBE triples; None for ASK) and its body, a chunk at a time."""
+
+    media_type: str
+    size: int | None
+    chunks: Generator[bytes, None, None]
 
 
 def _zygote_main(sock: socket.socket, backend: Backend) -> None:
@@ -312,8 +375,8 @@ class QueryPool:
             return True
 
     def run(self, text: str, bindings: dict[str, Identifier] | None = None) -> QueryResult:
-        """The result of a query (see :meth:`_ask` for the limits and errors)."""
-        reply = self._ask(text, bindings, None)
+        """The result of a query (see :meth:`_exchange` for the limits and errors)."""
+        reply = next(self._exchange(text, bindings, None))
         result, triples = reply[1], reply[2]
         if triples is not None:
             result.graph = bind_prefixes(Graph())
@@ -328,26 +391,65 @@ class QueryPool:
         accept: str,
         wanted: str | None,
     ) -> tuple[str, bytes]:
-        """The media type and body of a query's answer, in the format the client asked for,
-        serialised by the worker inside the time limit."""
-        reply = self._ask(text, bindings, (accept, wanted))
-        return reply[1], reply[2]
+        """The media type and whole body of a query's answer, in the format the client asked
+        for (see :meth:`stream_rendered`)."""
+        answer = self.stream_rendered(text, bindings, accept, wanted)
+        with contextlib.closing(answer.chunks):
+            return answer.media_type, b"".join(answer.chunks)
 
-    def _ask(
+    def stream_rendered(
+        self,
+        text: str,
+        bindings: dict[str, Identifier] | None,
+        accept: str,
+        wanted: str | None,
+    ) -> Answer:
+        """A query's answer in the format the client asked for, serialised by the worker inside
+        the time limit and passed on a chunk at a time as the worker writes it: neither
+        process holds the whole body.
+
+        Everything that can refuse the query (a limit, a bad format, the engine) does so here,
+        before the first byte, as a :class:`LimitError`. Reading :attr:`Answer.chunks` raises
+        :class:`LimitError` if the answer cannot be finished (the time limit passed while it
+        was written, the worker died): a caller must then cut the transfer short, so that a
+        partial answer never looks complete. Close the chunks when done with them (a reader
+        that stops early has the worker, which is mid-answer, replaced).
+        """
+        replies = self._exchange(text, bindings, (accept, wanted))
+        head = next(replies)
+        if head[0] != "head":  # pragma: no cover - the worker's protocol says otherwise
+            replies.close()
+            raise LimitError(500, "the query worker answered out of turn")
+        return Answer(head[1], head[2], _chunks(replies))
+
+    def _past_time(self) -> str:
+        return f"the query ran past the time limit of {self.limits.timeout:g} s and was stopped"
+
+    def _replace(self, worker: _Worker) -> _Worker | None:
+        """Kill a worker that cannot take another query and fork its successor (none once the
+        pool is closing)."""
+        self._retire(worker)
+        return None if self._closed else self._spawn()
+
+    def _exchange(
         self,
         text: str,
         bindings: dict[str, Identifier] | None,
         render_as: tuple[str, str | None] | None,
-    ) -> tuple[Any, ...]:
-        """Run on a free worker; stop it if it runs long while the long lanes are full, or
-        past the time limit, by killing its worker.
+    ) -> Generator[tuple[Any, ...], None, None]:
+        """Run on a free worker and yield its messages; stop it if it runs long while the long
+        lanes are full, or past the time limit, by killing its worker. A rendered answer comes
+        as ``head``, then ``chunk`` messages, and the time limit holds until its last chunk;
+        other answers are one ``ok`` message. The worker goes back to the pool once its answer
+        is complete, and is replaced when the reader stops before that.
 
         Quick queries are never queued behind long ones: the pool forks a worker for them
         (up to ``max_concurrent + light_lanes``), and at most ``max_concurrent`` queries may run
         longer than ``limits.long_after``.
 
         :raises LimitError: 503 when no worker frees up in time, the long lanes are full or
-            the time limit passes; 413 for too many rows; 400 for a query the engine rejects.
+            the time limit passes; 413 for too many rows; 400 for a query the engine rejects;
+            500 for an answer that failed while it was written.
         """
         known_long = text in self._known_long
         # a text that ran long before is long again: it waits for no detection, and it is
@@ -356,57 +458,72 @@ class QueryPool:
             raise LimitError(503, self._lanes_full("it ran long before"))
         long_running = known_long
         try:
-            worker = self._acquire()
+            worker: _Worker | None = self._acquire()
         except LimitError:
             if long_running:
                 with self._lock:
                     self._long -= 1
             raise
+        assert worker is not None
         if long_running:
             _niceness(worker, _LONG_NICE)
+        busy: _Worker | None = worker  # the worker that holds this query, until it is done with it
         try:
             worker.conn.send((text, bindings or {}, self.limits.max_rows, render_as))
             started, cpu_before = time.monotonic(), _cpu_seconds(worker.pid)
-            while not worker.conn.poll(_TICK):
+            while True:
+                while not worker.conn.poll(_TICK):
+                    if time.monotonic() - started >= self.limits.timeout:
+                        worker, busy = self._replace(worker), None
+                        raise LimitError(503, self._past_time())
+                    # long is measured in CPU time, not wall time: a quick query that waits
+                    # for a busy CPU is not long
+                    if long_running:
+                        continue
+                    if _cpu_seconds(worker.pid) - cpu_before >= self.limits.long_after:
+                        self._remember_long(text)
+                        long_running = self._becomes_long()
+                        if not long_running:
+                            worker, busy = self._replace(worker), None
+                            raise LimitError(
+                                503,
+                                self._lanes_full(
+                                    f"this one used {self.limits.long_after:g} s of CPU"
+                                ),
+                            )
+                        _niceness(worker, _LONG_NICE)  # a long query yields to quick ones
+                reply = worker.conn.recv()
+                kind = reply[0]
+                if kind in ("ok", "end", "error", "limit", "abort"):
+                    busy = None  # the worker has finished with this query
+                    break
+                yield reply
+                # an answer being written ends on time too, however fast its chunks come
                 if time.monotonic() - started >= self.limits.timeout:
-                    self._retire(worker)
-                    worker = self._spawn()
-                    raise LimitError(
-                        503,
-                        f"the query ran past the time limit of {self.limits.timeout:g} s "
-                        "and was stopped",
-                    )
-                # long is measured in CPU time, not wall time: a quick query that waits for
-                # a busy CPU is not long
-                if long_running:
-                    continue
-                if _cpu_seconds(worker.pid) - cpu_before >= self.limits.long_after:
-                    self._remember_long(text)
-                    long_running = self._becomes_long()
-                    if not long_running:
-                        self._retire(worker)
-                        worker = self._spawn()
-                        raise LimitError(
-                            503,
-                            self._lanes_full(f"this one used {self.limits.long_after:g} s of CPU"),
-                        )
-                    _niceness(worker, _LONG_NICE)  # a long query yields the CPU to quick ones
-            reply = worker.conn.recv()
+                    worker, busy = self._replace(worker), None
+                    raise LimitError(503, self._past_time())
         except (EOFError, OSError):
-            self._retire(worker)
+            assert worker is not None
+            worker, busy = self._replace(worker), None
             if self._closed:
                 raise LimitError(503, "the server is shutting down") from None
-            worker = self._spawn()
             raise LimitError(503, "the query worker died; the query was not answered") from None
         finally:
+            if busy is not None and worker is busy:
+                # the reader stopped mid-answer: the worker is still writing it
+                worker = self._replace(worker)
             if long_running:
                 with self._lock:
                     self._long -= 1
-                _niceness(worker, _WORKER_NICE)
-            self._idle.put(worker)
-        if reply[0] in ("ok", "bytes"):
-            return tuple(reply)
-        raise LimitError(reply[1], reply[2])
+                if worker is not None:
+                    _niceness(worker, _WORKER_NICE)
+            if worker is not None:
+                self._idle.put(worker)
+        if kind == "abort":
+            raise LimitError(500, reply[1])
+        if kind in ("error", "limit"):
+            raise LimitError(reply[1], reply[2])
+        yield reply
 
     def close(self) -> None:
         """Stop every worker, idle or busy: a query in flight is cancelled (its client gets a
