@@ -1,8 +1,18 @@
-"""A cache of the built Oxigraph store, keyed on the content of ontology/ and data/.
+"""A cache of the built graph, keyed on the content of ontology/ and data/, in two forms.
 
-`kzby-kg query` then starts without parsing anything: it opens the store read-only. Any change
-to a data or ontology file changes the key, so a stale store is never used. The cache lives in
-``$KZBY_KG_CACHE_DIR``, else ``$XDG_CACHE_HOME/kzby-kg``, else ``~/.cache/kzby-kg``.
+`kzby-kg query` then starts without parsing Turtle. Any change to a data or ontology file
+changes the key, so a stale graph is never used. The cache lives in ``$KZBY_KG_CACHE_DIR``,
+else ``$XDG_CACHE_HOME/kzby-kg``, else ``~/.cache/kzby-kg``.
+
+Each entry holds the graph twice, because each form wins somewhere (bench/RESULTS.md, "Which
+store the command line opens"):
+
+* ``snapshot.nq``: N-Quads that an in-memory ``pyoxigraph.Store`` bulk-loads. Joins in memory
+  are several times faster than on disk, so this is the form for answering questions.
+* ``store/``: the same graph in Oxigraph's on-disk store, opened read-only in milliseconds
+  at any size, but slower to join: the form for a graph too big to load for one command.
+
+``form="auto"`` chooses memory up to :data:`MEMORY_LIMIT` quads, else disk.
 """
 
 from __future__ import annotations
@@ -14,19 +24,23 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kzby_kg.errors import UsageError
 from kzby_kg.paths import ProjectPaths
 from kzby_kg.rdf.load import load_into, project_files
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
-__all__ = ["cache_dir", "cached_store", "content_key"]
+__all__ = ["FORMS", "MEMORY_LIMIT", "cache_dir", "cached_store", "content_key"]
 
-_FORMAT_VERSION = "1"
+_FORMAT_VERSION = "2"
+FORMS = ("auto", "memory", "disk")
+#: Above this many quads, ``auto`` opens the on-disk store instead of loading the snapshot.
+MEMORY_LIMIT = 5_000_000
 
 
 def cache_dir() -> Path:
-    """Where built stores are kept."""
+    """Where built graphs are kept."""
     if os.environ.get("KZBY_KG_CACHE_DIR"):
         return Path(os.environ["KZBY_KG_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -42,33 +56,60 @@ def content_key(paths: ProjectPaths) -> str:
     return digest.hexdigest()[:32]
 
 
-def _build(paths: ProjectPaths, target: Path) -> None:
+def _build(paths: ProjectPaths, folder: Path) -> None:
+    """Parse the Turtle once, then write both forms and the size from that one store."""
     import pyoxigraph as ox
 
-    store = load_into(ox.Store(str(target)), project_files(paths))
-    store.flush()
-    del store
+    store = load_into(ox.Store(), project_files(paths))
+    snapshot = folder / "snapshot.nq"
+    store.dump(str(snapshot), ox.RdfFormat.N_QUADS)
+    disk = ox.Store(str(folder / "store"))
+    disk.bulk_load(path=str(snapshot), format=ox.RdfFormat.N_QUADS)
+    disk.flush()
+    del disk
+    (folder / "quads").write_text(f"{len(store)}\n")
 
 
-def cached_store(paths: ProjectPaths) -> ox.Store:
-    """The project's graph in a read-only Oxigraph store, built once per content.
+def _entry(paths: ProjectPaths) -> Path:
+    """The cache entry for this content, built if it is missing (atomically: a folder is
+    renamed into place only when complete, so a crash or a broken file leaves no entry)."""
+    folder = cache_dir() / content_key(paths)
+    if (folder / "complete").is_file():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
+    try:
+        _build(paths, staging)
+        (staging / "complete").write_text("ok\n")
+        try:
+            staging.rename(folder)
+        except OSError:  # another process finished first: use its entry
+            shutil.rmtree(staging, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return folder
 
-    A broken file raises :class:`~kzby_kg.errors.LoadError` and leaves no cache entry.
+
+def cached_store(paths: ProjectPaths, *, form: str = "auto") -> ox.Store:
+    """The project's graph in an Oxigraph store, built once per content.
+
+    :param form: ``memory`` (a private in-memory store, loaded from the snapshot), ``disk``
+        (the shared on-disk store, read-only) or ``auto`` (memory up to :data:`MEMORY_LIMIT`
+        quads).
+    :raises LoadError: for a broken file; no cache entry is left.
+    :raises UsageError: for an unknown form.
     """
     import pyoxigraph as ox
 
-    folder = cache_dir() / content_key(paths)
-    if not (folder / "complete").is_file():
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
-        try:
-            _build(paths, staging / "store")
-            (staging / "complete").write_text("ok\n")
-            try:
-                staging.rename(folder)
-            except OSError:  # another process finished first: use its store
-                shutil.rmtree(staging, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    return ox.Store.read_only(str(folder / "store"))
+    if form not in FORMS:
+        raise UsageError(f"store form {form!r} is not one of {', '.join(FORMS)}")
+    folder = _entry(paths)
+    if form == "auto":
+        quads = int((folder / "quads").read_text())
+        form = "memory" if quads <= MEMORY_LIMIT else "disk"
+    if form == "disk":
+        return ox.Store.read_only(str(folder / "store"))
+    store = ox.Store()
+    store.bulk_load(path=str(folder / "snapshot.nq"), format=ox.RdfFormat.N_QUADS)
+    return store
