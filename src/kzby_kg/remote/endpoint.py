@@ -101,9 +101,14 @@ class EndpointBackend(Backend):
         headers = response.info()
         for name in self.PARTIAL_HEADERS:
             if headers.get(name):
+                limit = (
+                    " (Virtuoso's ResultSetMaxRows in the [SPARQL] section of virtuoso.ini)"
+                    if name == "X-SPARQL-MaxRows"
+                    else ""
+                )
                 raise EndpointError(
                     f"{self.url} answered with partial results ({name}: {headers.get(name)}); "
-                    "raise the server's limits or narrow the query"
+                    f"raise the server's limits{limit} or narrow the query"
                 )
 
     def run(self, text: str, bindings: dict[str, Identifier] | None = None) -> QueryResult:
