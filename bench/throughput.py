@@ -36,7 +36,9 @@ BASELINE_REV = "c4af6f1"
 PATH = "/api/trade-balance"
 
 
-def start_server(source: Path, cache: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    source: Path, cache: Path, log: Path, extra: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen[bytes], str]:
     """``kzby-kg serve`` from ``source`` (a checkout), on a free port; its base URL."""
     code = f"import sys; sys.path.insert(0, {str(source / 'src')!r}); " + (
         "from kzby_kg.cli.main import main; sys.exit(main())"
@@ -44,7 +46,7 @@ def start_server(source: Path, cache: Path, log: Path) -> tuple[subprocess.Popen
     env = {**os.environ, "KZBY_KG_CACHE_DIR": str(cache), "PYTHONPATH": str(source / "src")}
     with log.open("w") as err:
         server = subprocess.Popen(
-            [sys.executable, "-c", code, "serve", "--root", str(source), "--port", "0"],
+            [sys.executable, "-c", code, "serve", "--root", str(source), "--port", "0", *extra],
             stdout=subprocess.DEVNULL,
             stderr=err,
             env=env,
@@ -151,13 +153,18 @@ def side_by_side(
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         baseline = baseline_checkout(baseline_rev, work / "baseline")
-        sides = {f"baseline ({baseline_rev})": baseline, "current": ROOT}
+        # the current server with its answer cache off shows what the rest of the work gives
+        sides: dict[str, tuple[Path, tuple[str, ...]]] = {
+            f"baseline ({baseline_rev})": (baseline, ()),
+            "current, answer cache off": (ROOT, ("--answer-cache-mb", "0")),
+            "current": (ROOT, ()),
+        }
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
         try:
             for turn in range(turns):
-                for name, source in sides.items():
-                    log = work / f"serve-{turn}-{len(runs[name])}-{name[:8]}.log"
-                    server, url = start_server(source, work / f"cache-{name[:8]}", log)
+                for number, (name, (source, extra)) in enumerate(sides.items()):
+                    log = work / f"serve-{turn}-{number}.log"
+                    server, url = start_server(source, work / f"cache-{source.name}", log, extra)
                     try:
                         load(url, clients, 2.0)  # warm up: workers forked, caches filled
                         runs[name].append(load(url, clients, seconds))
@@ -175,7 +182,8 @@ def side_by_side(
             "turns": measured,
         }
     rates = [side["requests_per_second"] for side in summary["sides"].values()]
-    summary["ratio"] = rates[1] / rates[0] if rates[0] else float("inf")
+    summary["ratio"] = rates[-1] / rates[0] if rates[0] else float("inf")
+    summary["ratio_without_answer_cache"] = rates[1] / rates[0] if rates[0] else float("inf")
     return summary
 
 

@@ -21,6 +21,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import Graph
@@ -48,6 +49,10 @@ def start(limits: Limits, store: str = "memory") -> tuple[str, object, object]:
     return f"http://{host}:{port}", server, pool
 
 
+#: the module's server pool, for tests that look inside it
+SERVED: dict[str, Any] = {}
+
+
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
     url, server, pool = start(
@@ -60,6 +65,7 @@ def base() -> Iterator[str]:
             max_body=10_000,
         )
     )
+    SERVED["pool"] = pool
     yield url
     server.shutdown()
     pool.close()
@@ -655,3 +661,15 @@ def test_query_page_in_headless_chromium(base: str, tmp_path: Path) -> None:
         check=True,
     )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_repeated_question_is_answered_from_the_cache(base: str) -> None:
+    """The graph never changes while served: the same request gets the same bytes again,
+    without a worker; a different parameter is a different answer."""
+    first = call(f"{base}/api/commission-meetings?since=2000&format=csv")
+    hits = SERVED["pool"].answers.hits
+    again = call(f"{base}/api/commission-meetings?since=2000&format=csv")
+    assert again[0] == first[0] == 200 and again[2] == first[2]
+    assert SERVED["pool"].answers.hits == hits + 1
+    other = call(f"{base}/api/commission-meetings?since=1990&format=csv")
+    assert other[2] != first[2] and SERVED["pool"].answers.hits == hits + 1

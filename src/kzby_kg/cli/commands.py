@@ -426,7 +426,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_rows=args.max_rows,
         max_query_length=args.max_query_length,
         max_concurrent=args.max_concurrent,
+        answer_cache_bytes=int(args.answer_cache_mb * 1024 * 1024),
     )
+    if limits.answer_cache_bytes < 0:
+        raise UsageError("--answer-cache-mb: must be 0 (off) or more")
     server, pool = make_server(args.host, args.port, args.store, limits, args.root, args.scope)
     host, port = server.server_address[:2]
     assert isinstance(host, str)  # an AF_INET server's address
@@ -434,6 +437,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"serving on http://{host}:{port}/ (SPARQL at /sparql, stored queries at /api, "
         f"health at /health); read-only; per query {limits.timeout:g} s, {limits.max_rows} rows, "
         f"{limits.max_query_length} characters; {limits.max_concurrent} queries at a time; "
+        f"{limits.answer_cache_bytes // 1024 // 1024} MB of repeated answers kept; "
         f"workers walled off by: {', '.join(pool.walls)}",
         file=sys.stderr,
     )

@@ -241,6 +241,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-rows", type=int, default=10_000)
     p.add_argument("--max-query-length", type=int, default=20_000)
     p.add_argument("--max-concurrent", type=int, default=2, help="queries run at once")
+    p.add_argument(
+        "--answer-cache-mb",
+        type=float,
+        default=64,
+        help="megabytes of finished answers kept to answer a repeated request without running "
+        "it again (the served graph never changes); 0 turns this off (default 64)",
+    )
     p.set_defaults(func=commands.cmd_serve)
 
     p = sub.add_parser(

@@ -52,6 +52,11 @@ class Limits:
     idle_timeout: float = 20.0
     #: open connections at once (each holds a thread); one more gets 503 at once
     max_connections: int = 64
+    #: bytes of finished answers kept to answer the same request again without a worker (the
+    #: graph does not change while it is served); 0 turns the cache off
+    answer_cache_bytes: int = 64 * 1024 * 1024
+    #: the largest answer kept (larger ones are streamed every time)
+    answer_cache_entry: int = 1024 * 1024
 
     @property
     def long_after(self) -> float:

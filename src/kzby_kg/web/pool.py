@@ -167,6 +167,62 @@ def _chunks(replies: Generator[tuple[Any, ...], None, None]) -> Generator[bytes,
         replies.close()
 
 
+class _AnswerCache:
+    """Finished answers by request, least recently used dropped first, within a byte budget.
+
+    The served graph never changes while the server runs, so the same query text, bindings
+    and format always give the same bytes: asking a worker again is work that can be done
+    once. Only answers that were written to the end are kept."""
+
+    def __init__(self, budget: int, entry: int) -> None:
+        self.budget, self.entry = budget, entry
+        self._answers: OrderedDict[Any, tuple[str, int | None, bytes]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def get(self, key: Any) -> tuple[str, int | None, bytes] | None:
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+                self.hits += 1
+            return found
+
+    def put(self, key: Any, answer: tuple[str, int | None, bytes]) -> None:
+        if not self.budget or len(answer[2]) > min(self.entry, self.budget):
+            return
+        with self._lock:
+            if key in self._answers:
+                return
+            self._answers[key] = answer
+            self._bytes += len(answer[2])
+            while self._bytes > self.budget:
+                _, (_, _, body) = self._answers.popitem(last=False)
+                self._bytes -= len(body)
+
+    def remembering(
+        self, key: Any, media_type: str, size: int | None, chunks: Generator[bytes, None, None]
+    ) -> Generator[bytes, None, None]:
+        """``chunks`` passed on as they come, and kept once the last one has come."""
+        kept: list[bytes] | None = []
+        length = 0
+        with contextlib.closing(chunks):
+            for chunk in chunks:
+                length += len(chunk)
+                if kept is not None and length <= self.entry:
+                    kept.append(chunk)
+                else:
+                    kept = None
+                yield chunk
+        if kept is not None:
+            self.put(key, (media_type, size, b"".join(kept)))
+
+
+def _once(body: bytes) -> Generator[bytes, None, None]:
+    yield body
+
+
 @dataclass
 class Answer:
     """A rendered answer on its way: its media type, its size (SELECT rows, or CONSTRUCT and
@@ -310,6 +366,7 @@ class QueryPool:
         self._long = 0  # queries running past limits.long_after
         #: texts that ran long (most recent last): they are long again when they come back
         self._known_long: OrderedDict[str, None] = OrderedDict()
+        self.answers = _AnswerCache(limits.answer_cache_bytes, limits.answer_cache_entry)
         for _ in range(limits.max_concurrent):
             self._idle.put(self._spawn())
 
@@ -415,12 +472,17 @@ class QueryPool:
         partial answer never looks complete. Close the chunks when done with them (a reader
         that stops early has the worker, which is mid-answer, replaced).
         """
+        key = (text, tuple(sorted((bindings or {}).items())), accept, wanted)
+        kept = self.answers.get(key)
+        if kept is not None:
+            return Answer(kept[0], kept[1], _once(kept[2]))
         replies = self._exchange(text, bindings, (accept, wanted))
         head = next(replies)
         if head[0] != "head":  # pragma: no cover - the worker's protocol says otherwise
             replies.close()
             raise LimitError(500, "the query worker answered out of turn")
-        return Answer(head[1], head[2], _chunks(replies))
+        chunks = self.answers.remembering(key, head[1], head[2], _chunks(replies))
+        return Answer(head[1], head[2], chunks)
 
     def _past_time(self) -> str:
         return f"the query ran past the time limit of {self.limits.timeout:g} s and was stopped"
