@@ -52,6 +52,13 @@ def test_quick_run_writes_its_files(tmp_path: Path) -> None:
     assert set(size["rows"]) == set(raw["queries"])
     assert text.count("x |") >= len(raw["queries"])  # a row per query in the per-query table
     assert (tmp_path / "scaling.png").read_bytes()[:4] == b"\x89PNG"
+    # every question against its budget, on both forms of the CLI's cached store
+    forms = size["cli_store"]["forms"]
+    assert set(forms) == {"memory", "disk"}
+    assert set(forms["memory"]["questions"]) == set(forms["disk"]["questions"]) == set(raw["queries"])
+    for timing in forms["memory"]["questions"].values():
+        assert timing["seconds"] > 0 and timing["met"] == (timing["seconds"] <= timing["budget"])
+    assert "## Each stored question against its budget" in text
 
 
 def test_paired_times_runs_every_action_equally_and_reports_per_call() -> None:

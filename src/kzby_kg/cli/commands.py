@@ -260,6 +260,7 @@ def _backend(args: argparse.Namespace) -> Backend:
         timeout=args.timeout,
         retries=args.retries,
         default_graph=args.default_graph,
+        form=args.cache,
     )
     if args.endpoint and not args.default_graph:
         _warn_if_union_default_graph(backend)

@@ -164,6 +164,14 @@ def _parser() -> argparse.ArgumentParser:
         help=f"embedded engine: {DEFAULT_STORE} (default; cached, starts fast) or rdflib "
         "(memory is an older name for rdflib)",
     )
+    backend.add_argument(
+        "--cache",
+        default="auto",
+        choices=["auto", "memory", "disk"],
+        help="how the oxigraph store opens its cached graph: memory (load a snapshot; joins "
+        "fastest), disk (opens at once at any size; joins slower) or auto (memory up to "
+        "500,000 quads, else disk; see bench/RESULTS.md)",
+    )
     backend.add_argument("--endpoint", help="run on this SPARQL 1.1 endpoint instead")
     backend.add_argument("--default-graph", help="default graph IRI on the endpoint")
     backend.add_argument("--retries", type=int, default=3, help="retries on HTTP 429/503")

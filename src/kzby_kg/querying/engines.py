@@ -178,6 +178,8 @@ class EngineOptions:
     timeout: float = 30.0
     retries: int = 3
     default_graph: str | None = None
+    #: how Oxigraph opens the cached graph: auto, memory or disk (see kzby_kg.rdf.cache)
+    form: str = "auto"
 
 
 def _open_oxigraph(options: EngineOptions) -> Backend:
@@ -189,9 +191,8 @@ def _open_oxigraph(options: EngineOptions) -> Backend:
     from kzby_kg.rdf.cache import cached_store
 
     root = options.root
-    return OxigraphBackend(
-        cached_store(root if isinstance(root, ProjectPaths) else find_root(root))
-    )
+    paths = root if isinstance(root, ProjectPaths) else find_root(root)
+    return OxigraphBackend(cached_store(paths, form=options.form))
 
 
 def _open_rdflib(options: EngineOptions) -> Backend:

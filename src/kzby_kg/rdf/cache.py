@@ -12,7 +12,10 @@ store the command line opens"):
 * ``store/``: the same graph in Oxigraph's on-disk store, opened read-only in milliseconds
   at any size, but slower to join: the form for a graph too big to load for one command.
 
-``form="auto"`` chooses memory up to :data:`MEMORY_LIMIT` quads, else disk.
+``form="auto"`` chooses memory up to :data:`MEMORY_LIMIT` quads, else disk: a command run once
+at 1M triples would spend seconds loading the snapshot, while most questions answer on disk in
+milliseconds. Long-lived users (``serve``, the benchmark, a notebook that asks many questions)
+should ask for ``memory``.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ __all__ = ["FORMS", "MEMORY_LIMIT", "cache_dir", "cached_store", "content_key"]
 _FORMAT_VERSION = "2"
 FORMS = ("auto", "memory", "disk")
 #: Above this many quads, ``auto`` opens the on-disk store instead of loading the snapshot.
-MEMORY_LIMIT = 5_000_000
+MEMORY_LIMIT = 500_000
 
 
 def cache_dir() -> Path:
