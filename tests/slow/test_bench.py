@@ -55,7 +55,8 @@ def test_quick_run_writes_its_files(tmp_path: Path) -> None:
     # every question against its budget, on both forms of the CLI's cached store
     forms = size["cli_store"]["forms"]
     assert set(forms) == {"memory", "disk"}
-    assert set(forms["memory"]["questions"]) == set(forms["disk"]["questions"]) == set(raw["queries"])
+    questions = set(forms["memory"]["questions"])
+    assert questions == set(forms["disk"]["questions"]) == set(raw["queries"])
     for timing in forms["memory"]["questions"].values():
         assert timing["seconds"] > 0 and timing["met"] == (timing["seconds"] <= timing["budget"])
     assert "## Each stored question against its budget" in text
