@@ -95,6 +95,9 @@ class _Handler(BaseHTTPRequestHandler):
     # with Nagle's algorithm the last small write waits for the client's delayed ACK, about
     # 40 ms on Linux, on every keep-alive request
     disable_nagle_algorithm = True
+    # and the writes of one response are gathered (flushed at the end of each request by the
+    # standard library, or every 64 KiB of a long answer): a small answer is one segment
+    wbufsize = 64 * 1024
     app: _App
 
     def log_message(self, *args: Any) -> None:  # the request log is log_request's, below
