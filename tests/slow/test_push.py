@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
-from rdflib import Graph
+from rdflib import XSD, Graph, Literal, URIRef
 
 from kzby_kg.errors import EndpointError
 from kzby_kg.remote.endpoint import EndpointBackend
@@ -110,3 +112,34 @@ def test_virtuoso_refusals_are_named(graph: Graph) -> None:
 def test_push_refuses_a_bad_graph_iri(graph: Graph) -> None:
     with pytest.raises(EndpointError, match="not an absolute IRI"):
         push(graph, "http://127.0.0.1:9/sparql", "my graph> }")
+
+
+def test_whole_decimals_keep_their_datatype_through_sparql_update() -> None:
+    """Virtuoso 7.2 on its stock ini stores ``"1000000"^^xsd:decimal`` that arrives in INSERT
+    DATA as an xsd:integer (openlink/virtuoso-opensource#1062); push writes ``"1000000.0"``,
+    the same xsd:decimal value, which Virtuoso keeps and gives back as ``"1000000"``."""
+    settings = require_virtuoso()
+    # a fresh graph: Virtuoso keeps a triple already there that has an equal value, whatever
+    # its datatype (an xsd:integer left by an earlier push would pass for the decimal)
+    target = f"urn:kzby-kg:test:push:decimals:{uuid.uuid4().hex[:8]}"
+    graph = Graph()
+    values = [
+        Literal(lexical, datatype=XSD.decimal) for lexical in ("1000000", "-12", "0", "1.5")
+    ] + [Literal("7", datatype=XSD.integer)]
+    for number, value in enumerate(values):
+        graph.add((URIRef(f"urn:kzby-kg:test:d{number}"), URIRef("urn:kzby-kg:test:v"), value))
+    push(
+        graph,
+        settings["url"],
+        target,
+        update_url=settings["update_url"],
+        user=settings["user"],
+        password=settings["password"],
+    )
+    held = EndpointBackend(settings["url"]).run(
+        f"SELECT ?s ?p ?o WHERE {{ GRAPH <{target}> {{ ?s ?p ?o }} }}"
+    )
+    _Server(
+        settings["url"], settings["update_url"], None, settings["user"], settings["password"], 60
+    ).update(f"DROP SILENT GRAPH <{target}>", "removing the graph")
+    assert set(held.rows) == set(graph)

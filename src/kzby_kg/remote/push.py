@@ -31,6 +31,12 @@ Blank nodes: each request is its own document, so a blank node split across two 
 would become two. The Graph Store parts keep every triple of a blank node (and of blank nodes
 linked to it) in one request; the INSERT DATA parts skolemize blank nodes into IRIs.
 
+Numbers: Virtuoso 7.2 keys a triple's number by its value, so ``7`` and ``7.0`` (an xsd:integer
+and an xsd:decimal) are one triple to it. A COPY over a target that holds one of them keeps it,
+whatever the new graph says (tested: the target's integer stayed), as an INSERT of the other
+does. A target whose numbers have the wrong datatype (whole decimals an older push stored as
+integers, see ``_update_row``) is corrected only by dropping it before the push.
+
 Each staging graph is entered in a small register graph before anything is loaded into it,
 with its target, so that each push finds and removes the ones earlier failed pushes to the same
 target left, after its own COPY: Virtuoso runs a MOVE into a graph only after any earlier MOVE
@@ -58,7 +64,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from rdflib import BNode, Graph
+from rdflib import XSD, BNode, Graph, Literal
 from rdflib.plugins.serializers.nt import _nt_row
 from rdflib.term import Node
 
@@ -87,6 +93,8 @@ _STAGING_FOR = "urn:kzby-kg:stagingGraphFor"
 _OUTCOME_UNKNOWN = (502, 503, 504)
 _Triple = tuple[Node, Node, Node]
 _NO_PERMISSION = re.compile(r"SR186|[Nn]o permission|[Pp]ermission denied")
+#: an xsd:decimal lexical form without fraction digits ("12", "-12", "+12", "12.")
+_WHOLE_DECIMAL = re.compile(r"([+-]?[0-9]+)\.?")
 
 
 class PushError(EndpointError):
@@ -462,13 +470,30 @@ def _gsp_chunks(server: _Server, graph_iri: str, graph: Graph, size: int) -> boo
     return True
 
 
+def _update_row(triple: _Triple) -> str:
+    """One N-Triples line for INSERT DATA, with a whole xsd:decimal written as ``N.0``.
+
+    Virtuoso 7.2 stores ``"1000000"^^xsd:decimal`` that arrives through SPARQL Update as an
+    xsd:integer (openlink/virtuoso-opensource#1062): on Debian's stock ini, where
+    ``MaxQueryCostEstimationTime`` is set; not with it at 0, nor through the Graph Store
+    Protocol. ``"1000000.0"`` is a lexical form of the same xsd:decimal value (XSD 1.1,
+    3.3.3), which Virtuoso keeps as a decimal and gives back as ``"1000000"^^xsd:decimal``:
+    the term that was pushed.
+    """
+    obj = triple[2]
+    if isinstance(obj, Literal) and obj.datatype == XSD.decimal:
+        whole = _WHOLE_DECIMAL.fullmatch(str(obj))
+        if whole:
+            triple = (triple[0], triple[1], Literal(f"{whole[1]}.0", datatype=XSD.decimal))
+    return _nt_row(triple).rstrip("\n")
+
+
 def _insert_chunks(server: _Server, graph_iri: str, graph: Graph) -> None:
     # Blank nodes do not survive being split across requests; skolemize them into IRIs.
-    lines = (
-        graph.skolemize(authority="https://w3id.org", basepath="/kzby-kg/.well-known/genid/")
-        .serialize(format="nt")
-        .splitlines()
+    skolemized = graph.skolemize(
+        authority="https://w3id.org", basepath="/kzby-kg/.well-known/genid/"
     )
+    lines = [_update_row(triple) for triple in skolemized]
     parts = (len(lines) + _CHUNK - 1) // _CHUNK
     for part, start in enumerate(range(0, len(lines), _CHUNK), 1):
         chunk = "\n".join(lines[start : start + _CHUNK])
