@@ -638,7 +638,7 @@ def virtuoso_section(report: dict[str, Any]) -> list[str]:
             lines.append(f"| {name} | error: {virtuoso['errors'][name]} | - | - | - |")
             continue
         v, e = virtuoso["queries"].get(name), embedded[name]
-        ratio = f"{v / e:.1f}x" if v is not None and e else "-"
+        ratio = f"{v / e:.2g}x" if v is not None and e else "-"
         cell = f"{v * 1e3:.1f}" if v is not None else "-"
         lines.append(
             f"| {name} | {cell} | {e * 1e3:.2f} | {ratio} | "
@@ -842,16 +842,21 @@ def plot(report: dict[str, Any], path: Path) -> None:
             for s in report["sizes"]
             if "queries" in s["backends"].get(name, {})
         ]
-        # a backend measured at fewer sizes (Virtuoso up to where it loads) says so
-        where = "" if len(loads) == len(report["sizes"]) else f" ({len(loads)} sizes only)"
+
+        # a series measured at fewer sizes (rdflib's questions, Virtuoso) says so
+        def where(points: list[Any]) -> str:
+            if len(points) == len(report["sizes"]):
+                return ""
+            return f" ({len(points)} size{'s' if len(points) > 1 else ''} only)"
+
         if loads:
-            axes.plot(*zip(*loads, strict=True), marker="o", label=f"{name}: load{where}")
+            axes.plot(*zip(*loads, strict=True), marker="o", label=f"{name}: load{where(loads)}")
         if totals:
             axes.plot(
                 *zip(*totals, strict=True),
                 marker="s",
                 linestyle="--",
-                label=f"{name}: all stored questions{where}",
+                label=f"{name}: all stored questions{where(totals)}",
             )
     axes.set_xscale("log")
     axes.set_yscale("log")
