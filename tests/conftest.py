@@ -174,20 +174,28 @@ def require_virtuoso() -> dict[str, str]:
     return settings
 
 
-@pytest.fixture(scope="session")
-def virtuoso_backend(graph: Graph) -> Backend:
+def push_to_virtuoso(graph: Graph, target: str, timeout: float = 120.0) -> dict[str, str]:
+    """Push ``graph`` into ``target`` on the test server (skipped, or failed in CI, without
+    one); the server's settings, for the caller's queries."""
     from kzby_kg.remote.push import push
 
     settings = require_virtuoso()
     push(
         graph,
         settings["url"],
-        VIRTUOSO_GRAPH,
+        target,
         update_url=settings["update_url"],
         gsp_url=settings["gsp_url"] or None,
         user=settings["user"],
         password=settings["password"],
+        timeout=timeout,
     )
+    return settings
+
+
+@pytest.fixture(scope="session")
+def virtuoso_backend(graph: Graph) -> Backend:
+    settings = push_to_virtuoso(graph, VIRTUOSO_GRAPH)
     return EndpointBackend(settings["url"], default_graph=VIRTUOSO_GRAPH, timeout=60)
 
 

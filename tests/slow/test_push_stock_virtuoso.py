@@ -17,7 +17,7 @@ from rdflib import RDF, Graph, URIRef
 from kzby_kg.remote.endpoint import EndpointBackend
 from kzby_kg.remote.push import PushError, push
 
-from ..conftest import require_virtuoso
+from ..conftest import push_to_virtuoso, require_virtuoso
 from .test_push_faults import _proxied, _staging_graphs
 
 pytestmark = pytest.mark.slow
@@ -88,15 +88,7 @@ def test_an_answer_above_the_row_cap_comes_whole_not_cut(big: Graph) -> None:
     """
     settings = require_virtuoso()
     if _count(settings["url"], TARGET) != len(big):
-        push(
-            big,
-            settings["url"],
-            TARGET,
-            update_url=settings["update_url"],
-            gsp_url=settings["gsp_url"] or None,
-            user=settings["user"],
-            password=settings["password"],
-        )
+        push_to_virtuoso(big, TARGET)
     backend = EndpointBackend(settings["url"], default_graph=TARGET, timeout=60)
     typed = {(s, t) for s, _, t in big.triples((None, RDF.type, None)) if isinstance(s, URIRef)}
     assert len(typed) > 10_000

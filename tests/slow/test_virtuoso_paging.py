@@ -28,9 +28,8 @@ from kzby_kg.querying.engines import OxigraphBackend
 from kzby_kg.rdf.load import store_from_graph
 from kzby_kg.rdf.terms import triple_from_ox
 from kzby_kg.remote.endpoint import EndpointBackend
-from kzby_kg.remote.push import push
 
-from ..conftest import require_virtuoso
+from ..conftest import push_to_virtuoso, require_virtuoso
 
 pytestmark = pytest.mark.slow
 
@@ -67,16 +66,7 @@ def engines(graph: Graph) -> tuple[EndpointBackend, OxigraphBackend]:
     combined += graph
     for triple in meetings:
         combined.add(triple_from_ox(triple))
-    push(
-        combined,
-        settings["url"],
-        TARGET,
-        update_url=settings["update_url"],
-        gsp_url=settings["gsp_url"] or None,
-        user=settings["user"],
-        password=settings["password"],
-        timeout=120.0,
-    )
+    push_to_virtuoso(combined, TARGET)
     virtuoso = EndpointBackend(settings["url"], default_graph=TARGET, timeout=120)
     return virtuoso, OxigraphBackend(store)
 
