@@ -49,6 +49,43 @@ def test_push_loads_every_triple(graph: Graph, method: str) -> None:
     assert _staging_graphs(settings["url"]) == 0
 
 
+@pytest.mark.parametrize("method", ["Graph Store Protocol", "SPARQL Update"])
+def test_a_store_arrives_as_its_graph_would(method: str) -> None:
+    """The CLI pushes the cached Oxigraph store: blank nodes, tags and decimals arrive intact
+    (blank nodes as skolem IRIs through SPARQL Update, as an rdflib graph's do)."""
+    from rdflib import BNode
+    from rdflib.compare import isomorphic
+
+    from kzby_kg.rdf.load import store_from_graph
+
+    settings = require_virtuoso()
+    target = f"urn:kzby-kg:test:push-store:{method.split()[0].lower()}"
+    node, ex = BNode(), "urn:kzby-kg:test:"
+    graph = Graph()
+    graph.add((URIRef(f"{ex}a"), URIRef(f"{ex}has"), node))
+    graph.add((node, URIRef(f"{ex}v"), Literal("12", datatype=XSD.decimal)))
+    graph.add((node, URIRef(f"{ex}name"), Literal("Қазақстан", lang="kk")))
+    result = push(
+        store_from_graph(graph),
+        settings["url"],
+        target,
+        update_url=settings["update_url"],
+        gsp_url=settings["gsp_url"] if method.startswith("Graph") else None,
+        user=settings["user"],
+        password=settings["password"],
+    )
+    assert (result.method, result.triples) == (method, 3)
+    held = EndpointBackend(settings["url"]).run(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{target}> {{ ?s ?p ?o }} }}"
+    )
+    expected = (
+        graph
+        if method.startswith("Graph")
+        else graph.skolemize(authority="https://w3id.org", basepath="/kzby-kg/.well-known/genid/")
+    )
+    assert held.graph is not None and isomorphic(held.graph, expected)
+
+
 def test_failed_push_leaves_target_as_it_was(graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = require_virtuoso()
     target = "urn:kzby-kg:test:push:atomic"

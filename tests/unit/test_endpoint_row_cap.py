@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from rdflib import Literal, URIRef
+from rdflib import XSD, Literal, URIRef
 
 from kzby_kg.errors import EndpointError
 from kzby_kg.remote.endpoint import EndpointBackend, split_prologue
@@ -34,7 +34,9 @@ class Server:
     rows: int = 25
     triples: int = CAP + 1
     ignores_limit: bool = False
+    refuses_pages: bool = False
     queries: list[str] = field(default_factory=list)
+    accepts: list[str] = field(default_factory=list)
 
 
 def _bindings(start: int, stop: int) -> list[dict[str, object]]:
@@ -60,13 +62,26 @@ def server() -> Iterator[Server]:
             form = urllib.parse.parse_qs(self.rfile.read(length).decode("utf-8"))
             query = form["query"][0]
             state.queries.append(query)
+            state.accepts.append(self.headers.get("Accept", ""))
             if "CONSTRUCT" in query or "DESCRIBE" in query:
-                body = "".join(
-                    f"<urn:x:{i}> <urn:p> {i} .\n" for i in range(state.triples)
-                ).encode()
-                self._answer(body, "text/turtle", cut=False)
+                # as Virtuoso does: N-Triples keeps a whole decimal's type, Turtle does not
+                if self.headers.get("Accept", "").startswith("application/n-triples"):
+                    row, kind = '<urn:x:{0}> <urn:p> "{0}"^^<{1}> .\n', "application/n-triples"
+                else:
+                    row, kind = "<urn:x:{0}> <urn:p> {0} .\n", "text/turtle"
+                decimal = "http://www.w3.org/2001/XMLSchema#decimal"
+                body = "".join(row.format(i, decimal) for i in range(state.triples)).encode()
+                self._answer(body, kind, cut=False)
                 return
             page = PAGE.search(query)
+            if page is not None and state.refuses_pages:
+                self.send_response(500)
+                self.end_headers()
+                self.wfile.write(
+                    b"Virtuoso 42000 Error The estimated execution time 593 (sec) exceeds "
+                    b"the limit of 400 (sec).\n\nSPARQL query:\n" + query.encode()
+                )
+                return
             start, stop = (0, CAP) if page is None else (int(page[2]), int(page[2]) + int(page[1]))
             chosen = (
                 _bindings(0, CAP + 1)
@@ -185,6 +200,24 @@ def test_a_graph_answer_at_the_cap_is_refused(server: Server, text: str) -> None
     message = str(caught.value)
     assert "row cap of 10 " in message and "ResultSetMaxRows" in message
     assert "\n" not in message
+
+
+def test_a_refused_page_says_what_the_server_said(server: Server) -> None:
+    """Virtuoso refuses some ordered pages on its cost estimate alone (stock ini)."""
+    server.refuses_pages = True
+    refusal = r"estimated execution time 593 \(sec\).* \(page 1: "
+    with pytest.raises(EndpointError, match=refusal) as caught:
+        EndpointBackend(server.url).run(ORDERED)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_graph_answer_keeps_whole_decimals(server: Server) -> None:
+    """Asked for N-Triples first: Virtuoso's Turtle writes ``"12"^^xsd:decimal`` as ``12``."""
+    server.triples = 3
+    graph = EndpointBackend(server.url).run("CONSTRUCT WHERE { ?s <urn:p> ?o }").graph
+    assert graph is not None
+    assert {o.datatype for o in graph.objects()} == {XSD.decimal}  # type: ignore[attr-defined]
+    assert server.accepts[-1].startswith("application/n-triples")
 
 
 def test_the_default_row_cap_is_virtuosos(server: Server) -> None:

@@ -40,6 +40,18 @@ __all__ = ["DEFAULT_ROW_CAP", "EndpointBackend", "split_prologue"]
 #: Virtuoso's ``ResultSetMaxRows`` in Debian's (and OpenLink's) stock virtuoso.ini
 DEFAULT_ROW_CAP = 10_000
 _ROW_CAP_HEADER = "X-SPARQL-MaxRows"
+#: what a CONSTRUCT or DESCRIBE asks for, and how each answer type is read
+_GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+_GRAPH_SYNTAX = {
+    "application/n-triples": "nt",
+    "text/plain": "nt",
+    "text/ntriples": "nt",
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "text/n3": "n3",
+    "text/rdf+n3": "n3",
+    "application/rdf+xml": "xml",
+}
 #: a variable name that can be written back into a query as it is
 _VARIABLE = re.compile(r"\w+")
 
@@ -117,6 +129,24 @@ def _kept_below(text: str, form: str, bound: int) -> bool:
     return per_solution is not None and limit * per_solution < bound
 
 
+def _refusal(exc: Exception) -> str:
+    """What the server said, not only its status: SPARQLWrapper keeps the answer's body only
+    as a ``repr`` in its message (Virtuoso's first line names the reason, such as a cost
+    estimate above ``MaxQueryCostEstimationTime``)."""
+    import ast
+
+    from kzby_kg.remote.push import server_message
+
+    first, _, rest = str(exc).partition("\n\nResponse:\n")
+    first = first.strip().rstrip(".")
+    try:
+        body = ast.literal_eval(rest.strip()) if rest else b""
+    except (ValueError, SyntaxError):
+        body = b""
+    said = server_message(body) if isinstance(body, bytes) else ""
+    return f"{first}: {said}" if said else first
+
+
 class EndpointBackend(Backend):
     """Any SPARQL 1.1 endpoint, through SPARQLWrapper.
 
@@ -168,6 +198,11 @@ class EndpointBackend(Backend):
             wrapper.setCredentials(self.user, self.password or "")
         if self.default_graph:
             wrapper.addDefaultGraph(self.default_graph)
+        if return_format != "json":
+            # N-Triples first: Virtuoso 7.2's Turtle writes a whole xsd:decimal as a bare
+            # numeral ("12"), which Turtle reads as an xsd:integer; its N-Triples keeps the type
+            wrapper.setOnlyConneg(True)
+            wrapper.addCustomHttpHeader("Accept", _GRAPH_ACCEPT)
         return wrapper
 
     def _send(self, text: str, return_format: str) -> Any:
@@ -190,8 +225,7 @@ class EndpointBackend(Backend):
                     continue
                 raise EndpointError(f"{self.url} answered HTTP {exc.code}: {exc.reason}") from exc
             except SPARQLWrapperException as exc:
-                message = str(exc).splitlines()[0]
-                raise EndpointError(f"{self.url} refused the query: {message}") from exc
+                raise EndpointError(f"{self.url} refused the query: {_refusal(exc)}") from exc
             except urllib.error.URLError as exc:
                 raise EndpointError(f"cannot reach {self.url}: {exc.reason}") from exc
             except TimeoutError as exc:
@@ -267,7 +301,14 @@ class EndpointBackend(Backend):
             page_text = (
                 f"{prologue}\nSELECT * WHERE {{ {inner} }} LIMIT {size} OFFSET {number * size}"
             )
-            answer = self._send(page_text, JSON)
+            try:
+                answer = self._send(page_text, JSON)
+            except EndpointError as exc:
+                raise EndpointError(
+                    f"{exc} (page {number + 1}: the server cut the answer at {size} rows, so "
+                    "the query was sent again in ordered pages, which no page overlaps; narrow "
+                    "the query, or raise the server's limits)"
+                ) from exc
             cap = self._check_complete(answer.response, capped=True)
             if cap is not None and cap < size:
                 raise self._partial(_ROW_CAP_HEADER, f"{cap}", f" on a page of {size} rows")
@@ -313,8 +354,9 @@ class EndpointBackend(Backend):
             answer = self._send(full, TURTLE)
             self._check_complete(answer.response)
             graph = bind_prefixes(Graph())
+            syntax = _GRAPH_SYNTAX.get(answer.response.info().get_content_type(), "turtle")
             try:
-                graph.parse(data=answer.response.read(), format="turtle")
+                graph.parse(data=answer.response.read(), format=syntax)
             except Exception as exc:
                 raise EndpointError(f"{self.url} sent a graph that does not parse: {exc}") from exc
             self._check_graph(full, form, graph)

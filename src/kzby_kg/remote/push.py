@@ -63,14 +63,27 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias
 
 from rdflib import XSD, BNode, Graph, Literal
 from rdflib.plugins.serializers.nt import _nt_row
 from rdflib.term import Node
 
 from kzby_kg.errors import EndpointError
+from kzby_kg.rdf.terms import from_ox
 
-__all__ = ["CHUNK_SIZE", "STAGING_PREFIX", "PushError", "PushResult", "push", "staging_prefix"]
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+__all__ = [
+    "CHUNK_SIZE",
+    "STAGING_PREFIX",
+    "PushError",
+    "PushResult",
+    "Source",
+    "push",
+    "staging_prefix",
+]
 
 _CHUNK = 200  # N-Triples lines per INSERT DATA request (Virtuoso caps generated SQL size)
 #: triples per Graph Store request: about 2 s each on a stock Virtuoso 7.2
@@ -92,6 +105,9 @@ _STAGING_FOR = "urn:kzby-kg:stagingGraphFor"
 #: answers that may come from a gateway while the server behind it goes on with the request
 _OUTCOME_UNKNOWN = (502, 503, 504)
 _Triple = tuple[Node, Node, Node]
+#: what push sends: an rdflib graph, or an Oxigraph store's default graph (the cached store,
+#: so that millions of triples need not become rdflib objects first)
+Source: TypeAlias = "Graph | ox.Store"
 _NO_PERMISSION = re.compile(r"SR186|[Nn]o permission|[Pp]ermission denied")
 #: an xsd:decimal lexical form without fraction digits ("12", "-12", "+12", "12.")
 _WHOLE_DECIMAL = re.compile(r"([+-]?[0-9]+)\.?")
@@ -379,37 +395,71 @@ class _Server:
             raise describe_failure(exc, what, request.full_url, self.timeout, self.user) from exc
 
 
-def _parts(graph: Graph, size: int) -> Iterator[list[_Triple]]:
-    """The graph's triples in lists of about ``size``; a blank node's triples share a list.
+def _is_blank(term: object) -> bool:
+    import pyoxigraph as ox
+
+    return isinstance(term, BNode | ox.BlankNode)
+
+
+def _triples(source: Source) -> Iterator[tuple[object, object, object]]:
+    """The triples to send: an rdflib graph's, or an Oxigraph store's default graph's."""
+    if isinstance(source, Graph):
+        yield from source
+        return
+    import pyoxigraph as ox
+
+    for quad in source.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+        yield quad.subject, quad.predicate, quad.object
+
+
+def _size(source: Source) -> int:
+    """How many distinct triples the push sends (a store's default graph holds no duplicates)."""
+    if isinstance(source, Graph):
+        return len(source)
+    if next(iter(source.named_graphs()), None) is None:
+        return len(source)
+    return sum(1 for _ in _triples(source))
+
+
+def _nt_line(triple: tuple[object, object, object]) -> str:
+    """One N-Triples line; pyoxigraph terms print themselves in N-Triples syntax."""
+    if isinstance(triple[0], Node):
+        return _nt_row(triple)  # type: ignore[arg-type]
+    s, p, o = triple
+    return f"{s} {p} {o} .\n"
+
+
+def _parts(source: Source, size: int) -> Iterator[list[tuple[object, object, object]]]:
+    """The source's triples in lists of about ``size``; a blank node's triples share a list.
 
     Triples are linked when they share a blank node; each linked set goes whole into one list,
     so a set larger than ``size`` makes a larger list.
     """
-    part: list[_Triple] = []
-    parent: dict[BNode, BNode] = {}
+    part: list[tuple[object, object, object]] = []
+    parent: dict[object, object] = {}
 
-    def root(node: BNode) -> BNode:
+    def root(node: object) -> object:
         while parent.setdefault(node, node) != node:
             parent[node] = parent[parent[node]]
             node = parent[node]
         return node
 
-    linked: list[_Triple] = []
-    for triple in graph:
+    linked: list[tuple[object, object, object]] = []
+    for triple in _triples(source):
         s, _, o = triple
-        if isinstance(s, BNode) or isinstance(o, BNode):
+        blank_s, blank_o = _is_blank(s), _is_blank(o)
+        if blank_s or blank_o:
             linked.append(triple)
-            if isinstance(s, BNode) and isinstance(o, BNode):
+            if blank_s and blank_o:
                 parent[root(s)] = root(o)
             continue
         part.append(triple)
         if len(part) >= size:
             yield part
             part = []
-    sets: dict[BNode, list[_Triple]] = {}
+    sets: dict[object, list[tuple[object, object, object]]] = {}
     for triple in linked:
-        node = triple[0] if isinstance(triple[0], BNode) else triple[2]
-        assert isinstance(node, BNode)
+        node = triple[0] if _is_blank(triple[0]) else triple[2]
         sets.setdefault(root(node), []).append(triple)
     for triples in sets.values():
         if part and len(part) + len(triples) > size:
@@ -420,7 +470,7 @@ def _parts(graph: Graph, size: int) -> Iterator[list[_Triple]]:
         yield part
 
 
-def _serialized(graph: Graph, size: int) -> Iterator[bytes]:
+def _serialized(source: Source, size: int) -> Iterator[bytes]:
     """N-Triples documents of about ``size`` triples, made in a thread while the last is sent.
 
     Writing 1M triples as N-Triples takes rdflib about 14 s, time the server would otherwise
@@ -433,10 +483,10 @@ def _serialized(graph: Graph, size: int) -> Iterator[bytes]:
 
     def make() -> None:
         try:
-            for part in _parts(graph, size):
+            for part in _parts(source, size):
                 if stop.is_set():
                     return
-                ready.put("".join(_nt_row(t) for t in part).encode("utf-8"))
+                ready.put("".join(map(_nt_line, part)).encode("utf-8"))
             ready.put(None)
         except BaseException as exc:  # handed to the sending side, which raises it
             ready.put(exc)
@@ -455,12 +505,12 @@ def _serialized(graph: Graph, size: int) -> Iterator[bytes]:
                 ready.get(timeout=0.1)
 
 
-def _gsp_chunks(server: _Server, graph_iri: str, graph: Graph, size: int) -> bool:
-    """Send the graph in parts: a PUT, then POSTs; False if the first finds no GSP endpoint."""
+def _gsp_chunks(server: _Server, graph_iri: str, source: Source, total: int, size: int) -> bool:
+    """Send the triples in parts: a PUT, then POSTs; False if the first finds no GSP endpoint."""
     if not server.gsp_url:
         return False
-    parts = max(1, -(-len(graph) // size))
-    for number, data in enumerate(_serialized(graph, size), 1):
+    parts = max(1, -(-total // size))
+    for number, data in enumerate(_serialized(source, size), 1):
         method = "PUT" if number == 1 else "POST"
         what = f"the upload (Graph Store {method}, part {number} of about {parts})"
         if not server.gsp_send(graph_iri, data, method, what):
@@ -488,12 +538,19 @@ def _update_row(triple: _Triple) -> str:
     return _nt_row(triple).rstrip("\n")
 
 
-def _insert_chunks(server: _Server, graph_iri: str, graph: Graph) -> None:
+def _skolem(term: Node) -> Node:
+    """A blank node as an IRI (what rdflib's ``Graph.skolemize`` makes of it)."""
+    if isinstance(term, BNode):
+        return term.skolemize(authority="https://w3id.org", basepath="/kzby-kg/.well-known/genid/")
+    return term
+
+
+def _insert_chunks(server: _Server, graph_iri: str, source: Source) -> None:
     # Blank nodes do not survive being split across requests; skolemize them into IRIs.
-    skolemized = graph.skolemize(
-        authority="https://w3id.org", basepath="/kzby-kg/.well-known/genid/"
-    )
-    lines = [_update_row(triple) for triple in skolemized]
+    lines = []
+    for triple in _triples(source):
+        s, p, o = (t if isinstance(t, Node) else from_ox(t) for t in triple)
+        lines.append(_update_row((_skolem(s), p, _skolem(o))))  # type: ignore[arg-type]
     parts = (len(lines) + _CHUNK - 1) // _CHUNK
     for part, start in enumerate(range(0, len(lines), _CHUNK), 1):
         chunk = "\n".join(lines[start : start + _CHUNK])
@@ -598,7 +655,7 @@ def _clean_up(server: _Server, target: str, staging: str) -> list[str]:
 
 
 def push(
-    graph: Graph,
+    graph: Source,
     query_url: str,
     graph_iri: str,
     *,
@@ -610,6 +667,9 @@ def push(
     chunk_size: int = CHUNK_SIZE,
 ) -> PushResult:
     """Replace ``graph_iri`` on the server with ``graph``; the target is never half-written.
+
+    ``graph`` is an rdflib graph or an Oxigraph store, whose default graph is sent: at a
+    million triples and more, a store sends without the rdflib objects (about 3 GB a million).
 
     ``timeout`` applies to each request; ``chunk_size`` is the number of triples in each
     Graph Store request (a blank node's linked triples are never split, so a part may be
@@ -631,7 +691,8 @@ def push(
         parts = urllib.parse.urlsplit(url or "http://default")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise PushError(f"{option}: {url!r} is not an http:// or https:// URL")
-    if len(graph) == 0:
+    total = _size(graph)
+    if total == 0:
         raise PushError("the graph is empty: a push would only erase the target graph")
     if chunk_size < 1:
         raise PushError(f"chunk_size must be at least 1, not {chunk_size}")
@@ -647,21 +708,19 @@ def push(
             f"INSERT DATA {{ GRAPH <{_REGISTER}> {{ <{staging}> <{_STAGING_FOR}> <{target}> }} }}",
             "the first update (registering the staging graph)",
         )
-        if not _gsp_chunks(server, staging, graph, chunk_size):
+        if not _gsp_chunks(server, staging, graph, total, chunk_size):
             method = "SPARQL Update"
             _insert_chunks(server, staging, graph)
         loaded = server.count(staging)
-        if loaded != len(graph):
-            raise PushError(f"the staging graph holds {loaded} triples, expected {len(graph)}")
+        if loaded != total:
+            raise PushError(f"the staging graph holds {loaded} triples, expected {total}")
         before = server.count(target)
         moving = True
         server.update(f"{_NO_LOG}COPY SILENT GRAPH <{staging}> TO GRAPH <{target}>", "the COPY")
     except PushError as exc:
         if moving and exc.sent and not exc.answered:
-            note = _after_lost_copy(server, staging, target, len(graph), before, exc)
-            return PushResult(
-                target, len(graph), method, [note, *_clean_up(server, target, staging)]
-            )
+            note = _after_lost_copy(server, staging, target, total, before, exc)
+            return PushResult(target, total, method, [note, *_clean_up(server, target, staging)])
         # no COPY is running: it was never sent, or refused
         _drop_quietly(server, staging, target, settled=exc.answered or not exc.sent)
         raise PushError(
@@ -671,4 +730,4 @@ def push(
         if not moving:  # interrupted (Ctrl-C) or a bug; a COPY may be running, so keep it then
             _drop_quietly(server, staging, target, settled=False)
         raise
-    return PushResult(target, len(graph), method, _clean_up(server, target, staging))
+    return PushResult(target, total, method, _clean_up(server, target, staging))
