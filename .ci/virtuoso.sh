@@ -34,6 +34,7 @@ start() {
             echo "export KZBY_KG_VIRTUOSO_UPDATE_URL=http://127.0.0.1:$HTTP_PORT/sparql-auth"
             echo "export KZBY_KG_VIRTUOSO_GSP_URL=http://127.0.0.1:$HTTP_PORT/sparql-graph-crud-auth"
             echo "export KZBY_KG_VIRTUOSO_USER=dba KZBY_KG_VIRTUOSO_PASSWORD=dba"
+            echo "export KZBY_KG_VIRTUOSO_SQL=127.0.0.1:$SQL_PORT"
             return 0
         fi
         sleep 1

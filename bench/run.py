@@ -233,10 +233,12 @@ def measure_virtuoso(
     """Push the store into the running Virtuoso as ``kzby-kg push`` does (its Oxigraph store,
     in parts, then one COPY), and ask it every question; a failure is recorded, not raised."""
     from kzby_kg.remote.endpoint import EndpointBackend
-    from kzby_kg.remote.push import push
+    from kzby_kg.remote.push import SqlPort, push
 
     url = os.environ["KZBY_KG_VIRTUOSO_URL"]
     target = f"urn:kzby-kg:bench:{size}"
+    sql = os.environ.get("KZBY_KG_VIRTUOSO_SQL")
+    result["virtuoso_switch"] = "SQL port (isql)" if sql else "SPARQL Update"
     try:
         start = time.perf_counter()
         push(
@@ -248,6 +250,7 @@ def measure_virtuoso(
             user="dba",
             password="dba",
             timeout=600,  # a 1M push took 67 s here; a stuck server must not stall the run
+            sql=SqlPort(sql) if sql else None,
         )
         loaded = time.perf_counter() - start
         virtuoso = EndpointBackend(url, default_graph=target, timeout=600)

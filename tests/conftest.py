@@ -153,6 +153,7 @@ def virtuoso_settings() -> dict[str, str] | None:
         "gsp_url": os.environ.get("KZBY_KG_VIRTUOSO_GSP_URL", ""),
         "user": os.environ.get("KZBY_KG_VIRTUOSO_USER", "dba"),
         "password": os.environ.get("KZBY_KG_VIRTUOSO_PASSWORD", "dba"),
+        "sql": os.environ.get("KZBY_KG_VIRTUOSO_SQL", ""),  # host:port of its SQL side
     }
 
 

@@ -63,3 +63,24 @@ def test_a_store_sends_its_default_graph_only() -> None:
     )
     assert _size(store) == len(_sample())
     assert all("elsewhere" not in _nt_line(t) for p in _parts(store, 100) for t in p)
+
+
+def test_a_copy_cut_by_the_sparql_time_limit_points_to_the_sql_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What a stock Virtuoso answered to the COPY of 5.7M triples, after its 60 s."""
+    from kzby_kg.remote import push as module
+
+    server = module._Server("http://x/sparql", "http://x/sparql", None, None, None, 1.0)
+
+    def refuse(text: str, what: str) -> None:
+        raise module.PushError(
+            "http://x/sparql refused the COPY (HTTP 500: Virtuoso S1T00 Error SR171: "
+            "Transaction timed out)",
+            status=500,
+        )
+
+    monkeypatch.setattr(server, "update", refuse)
+    with pytest.raises(module.PushError, match=r"SR171.*give --sql-port HOST:PORT") as caught:
+        module._copy(server, None, "urn:s", "urn:t")
+    assert caught.value.answered and caught.value.status == 500

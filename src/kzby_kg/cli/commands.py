@@ -400,8 +400,9 @@ def cmd_sparql(args: argparse.Namespace) -> int:
 def cmd_push(args: argparse.Namespace) -> int:
     from kzby_kg.paths import find_root
     from kzby_kg.rdf.cache import cached_store
-    from kzby_kg.remote.push import push
+    from kzby_kg.remote.push import SqlPort, push
 
+    sql = SqlPort(args.sql_port, args.isql) if args.sql_port else None
     # the cached store, not an rdflib graph: the same triples, without 3 GB a million of them
     result = push(
         cached_store(find_root(args.root)),
@@ -412,6 +413,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         user=args.user,
         password=_password(args),
         timeout=args.timeout,
+        sql=sql,
     )
     print(f"pushed {result.triples} triples to <{result.graph}> with the {result.method}")
     for note in result.notes:

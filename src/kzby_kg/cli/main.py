@@ -225,6 +225,13 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds to wait for each request, and for the server to finish a MOVE whose "
         "answer was lost (default 120)",
     )
+    p.add_argument(
+        "--sql-port",
+        metavar="HOST:PORT",
+        help="Virtuoso's SQL port: run the final switch (one COPY) through its isql client, "
+        "which a stock server's 60 s SPARQL limit does not stop (needed above ~2M triples)",
+    )
+    p.add_argument("--isql", default="isql-vt", help="the isql program (default isql-vt)")
     p.set_defaults(func=commands.cmd_push)
 
     p = sub.add_parser(
