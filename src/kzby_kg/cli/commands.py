@@ -226,10 +226,14 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_draw(args: argparse.Namespace) -> int:
-    from kzby_kg.views.network_io import draw
+    from kzby_kg.views.network_io import drawing_format, save_figure
+    from kzby_kg.views.networks import draw_network
 
-    _, net = _network(args)
-    print(f"wrote {draw(net, Path(args.output), lang=args.lang)}", file=sys.stderr)
+    drawing_format(Path(args.output))  # a wrong suffix fails before the graph is loaded
+    figure = draw_network(
+        _scoped_graph(args), scope=args.scope, lang=args.lang, as_of=args.as_of, view=args.view
+    )
+    print(f"wrote {save_figure(figure, Path(args.output))}", file=sys.stderr)
     _note_hidden(args)
     return 0
 

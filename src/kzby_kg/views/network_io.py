@@ -6,16 +6,28 @@ from __future__ import annotations
 import io
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from kzby_kg.errors import UsageError
 from kzby_kg.rdf.write import write_atomic
 
 if TYPE_CHECKING:
     import networkx as nx
+    from matplotlib.figure import Figure
 
-__all__ = ["NETWORK_FORMATS", "draw", "network_bytes", "write_network"]
+__all__ = [
+    "NETWORK_FORMATS",
+    "draw",
+    "drawing_format",
+    "edge_category",
+    "figure_bytes",
+    "network_bytes",
+    "network_figure",
+    "save_figure",
+    "write_network",
+]
 
 NETWORK_FORMATS = ("graphml", "gexf", "nodelink")
 
@@ -33,6 +45,7 @@ _COLOURS = {
     "programme": "#c49c94",
     "declaration": "#c5b0d5",
     "public association": "#17becf",
+    "organisation": "#ffbb78",
 }
 _OTHER = "#7f7f7f"
 
@@ -68,66 +81,438 @@ def write_network(net: nx.MultiDiGraph, fmt: str, path: Path) -> Path:
     return path
 
 
-def draw(net: nx.MultiDiGraph, path: Path, *, lang: str = "en") -> Path:
-    """A labelled drawing of the view, coloured by class, as PNG or SVG (by the file suffix).
+# ---------------------------------------------------------------- drawing
 
-    The Kamada-Kawai layout is deterministic, so the same graph gives the same picture.
+#: The figure's size: 16 x 12 inches at 125 dpi is 2000 x 1500 pixels, small enough that 9 pt
+#: text stays readable when the picture is shown at page width.
+FIGSIZE = (16.0, 12.0)
+DPI = 125
+#: Fonts are fixed (DejaVu ships with matplotlib and has Cyrillic and Kazakh letters), so the
+#: same graph gives the same picture on every machine.
+FONT = "DejaVu Sans"
+#: Point sizes: the central nodes' labels, the others', the legend's.
+CENTRAL_PT, LABEL_PT, LEGEND_PT = 10.0, 9.0, 9.5
+#: How many of the most central nodes always get their whole label (see :func:`network_figure`).
+CENTRAL = 24
+#: The least distance between two nodes, for n nodes: SPACING / sqrt(n) of the layout's width of 2.
+SPACING = 0.9
+#: Long labels wrap at this many characters instead of being cut.
+WRAP = 18
+
+# Node shape by the entity's root class; colour by its kind.
+_SHAPES = {
+    "sovereign state": "o",
+    "integration union": "s",
+    "international organisation": "s",
+    "organisation": "s",
+    "intergovernmental commission": "s",
+    "public association": "s",
+    "city": "D",
+    "region": "D",
+    "place": "D",
+    "person": "^",
+    "agreement": "p",
+    "programme": "p",
+    "declaration": "p",
+}
+_GROUPS = {
+    "o": "states",
+    "s": "organisations",
+    "D": "places",
+    "^": "people",
+    "p": "instruments",
+}
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How one kind of relation is drawn and named in the legend."""
+
+    name: str
+    colour: str
+    line: Literal["-", "--", "-.", ":"]
+    directed: bool
+
+
+# Edge categories by the edge's ``relation``; the legend names each with its direction.
+_EDGE_STYLES = {
+    "member": _Style("member of (member → union)", "#d62728", "-", True),
+    "party": _Style("has as party (instrument → state)", "#8c564b", "-", True),
+    "signed": _Style("signed at (instrument → place)", "#c49c94", ":", True),
+    "place": _Style("located in, capital of (place → state)", "#2ca02c", ":", True),
+    "government": _Style("government of (body → state)", "#9467bd", "-", True),
+    "trade": _Style("trade, partner rank (reporter → partner)", "#1f77b4", "-", True),
+    "migration": _Style("migration (origin → destination)", "#e377c2", "--", True),
+    "succession": _Style("grew into (old → new)", "#ff7f0e", "-.", True),
+    "shared": _Style("shared event, figure, priority (no direction)", "#7f7f7f", ":", False),
+}
+_RELATIONS = {
+    "membership": "member",
+    "kzby:party": "party",
+    "kzby:signaturePlace": "signed",
+    "kzby:inCountry": "place",
+    "kzby:isCapitalOf": "place",
+    "kzby:place": "place",
+    "dcterms:spatial": "place",
+    "kzby:governmentOf": "government",
+    "trade": "trade",
+    "partner rank": "trade",
+    "migration": "migration",
+    "named migrant": "migration",
+    "concerns": "migration",
+    "succession": "succession",
+}
+
+
+def edge_category(relation: str) -> str:
+    """The legend entry an edge falls under, by its ``relation`` attribute.
+
+    >>> edge_category("membership"), edge_category("kzby:party"), edge_category("event")
+    ('member', 'party', 'shared')
     """
-    import networkx as nx
+    return _RELATIONS.get(relation, "shared")
 
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".png", ".svg"):
-        raise UsageError(f"-o: {path} must end in .png or .svg")
+
+def _wrapped(text: str) -> str:
+    """Wrap a label onto lines of about :data:`WRAP` characters; words are never cut."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, WRAP, break_long_words=False)) or text
+
+
+def _spread(layout: dict[str, Any], minimum: float, rounds: int = 60) -> dict[str, Any]:
+    """Push apart nodes closer than ``minimum`` (in layout units), so hubs' leaves do not pile up.
+
+    Deterministic: the same layout gives the same result."""
+    import numpy as np
+
+    names = list(layout)
+    xy = np.array([layout[n] for n in names], dtype=float)
+    for _ in range(rounds):
+        delta = xy[:, None, :] - xy[None, :, :]
+        dist = np.hypot(delta[..., 0], delta[..., 1])
+        np.fill_diagonal(dist, 2 * minimum + 1.0)  # a node does not push itself
+        close = dist < minimum
+        if not close.any():
+            break
+        push = np.where(close, (minimum - dist) / 2 / np.maximum(dist, 1e-9), 0.0)
+        xy += (delta * push[..., None]).sum(axis=1) * 0.5
+    return {n: xy[i] for i, n in enumerate(names)}
+
+
+def _box_hits_disc(box: tuple[float, float, float, float], x: float, y: float, r: float) -> bool:
+    """Whether a box (x0, y0, x1, y1) and a disc overlap."""
+    nx_, ny_ = min(max(x, box[0]), box[2]), min(max(y, box[1]), box[3])
+    return (nx_ - x) ** 2 + (ny_ - y) ** 2 < r * r
+
+
+def _boxes_meet(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def network_figure(net: nx.MultiDiGraph, *, lang: str = "en", title: str | None = None) -> Figure:
+    """A labelled drawing of an entity view, for a briefing: arrows, legends, readable labels.
+
+    What is drawn:
+
+    * the largest connected part of the view (the title says how many nodes were left out);
+      Kamada-Kawai layout (deterministic), with nodes then pushed apart to a minimum spacing;
+    * nodes coloured by kind and shaped by root class (state, organisation, place, person,
+      instrument), sized by degree;
+    * one arrow per (source, target, relation category), coloured and dashed by category, wider
+      when several facts share it; the legend says which way each category points. Edge labels
+      would cover the centre, so the legend names the relations instead;
+    * labels in ``lang`` (falling back to English), wrapped at :data:`WRAP` characters and never
+      cut. Labels are placed greedily, most central node first (degree centrality, ties by
+      name): each goes to the first spot around its node (eight directions, growing distance,
+      joined to the node by a thin leader line when away from it) whose box, measured with the
+      renderer's text extents, overlaps no label already placed, no node and leaves the axes on
+      no side. The :data:`CENTRAL` most central nodes search farther and so always get their
+      whole label; a less central node whose label finds no free spot gets none, and the
+      footnote counts them. So no two labels overlap and no label covers a node.
+
+    :param lang: the labels' language: en, ru, kk or be.
+    :param title: the title; by default it names the dyad and the view's date.
+    :raises UsageError: for an unknown language.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import networkx as nx
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyArrowPatch
 
+    from kzby_kg.views.networks import LANGUAGES
+
+    if lang not in LANGUAGES:
+        raise UsageError(f"--lang: {lang!r} is not one of {', '.join(LANGUAGES)}")
     whole: nx.Graph[str] = nx.Graph(net.to_undirected(as_view=True))
-    # Draw the largest connected part; isolated fragments would only push it into a corner.
-    largest = max(nx.connected_components(whole), key=len) if len(whole) else set()
-    simple = whole.subgraph(largest).copy()
-    left_out = len(whole) - len(simple)
-    layout = nx.kamada_kawai_layout(simple)
-    kinds = {n: net.nodes[n].get("kind", "") for n in simple}
-    colours = [_COLOURS.get(kinds[n], _OTHER) for n in simple]
-    degree = dict(simple.degree())
-    sizes = [120 + 40 * degree[n] for n in simple]
-    figure, axes = plt.subplots(figsize=(20, 15), dpi=100)
-    nx.draw_networkx_edges(simple, layout, ax=axes, alpha=0.25, width=0.8)
-    nx.draw_networkx_nodes(simple, layout, ax=axes, node_color=colours, node_size=sizes, alpha=0.9)
-    labels = {n: net.nodes[n].get(f"label_{lang}") or net.nodes[n].get("label", n) for n in simple}
-    labels = {n: (t if len(t) <= 32 else t[:31] + "…") for n, t in labels.items()}
-    nx.draw_networkx_labels(simple, layout, labels=labels, ax=axes, font_size=8)
-    used = sorted({k for k in kinds.values()})
-    handles = [
-        Line2D(
-            [0],
-            [0],
-            marker="o",
-            linestyle="",
-            markersize=9,
-            markerfacecolor=_COLOURS.get(k, _OTHER),
-            markeredgecolor="none",
-            label=k or "other",
-        )
-        for k in used
-    ]
-    axes.legend(handles=handles, loc="lower left", fontsize=9, frameon=False)
-    as_of = net.graph.get("as_of")
-    title = "kzby-kg: Kazakhstan, Belarus and their unions" + (f", as of {as_of}" if as_of else "")
-    if left_out:
-        title += f" ({left_out} nodes outside the main component not drawn)"
-    axes.set_title(title)
-    axes.axis("off")
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(
-        buffer,
-        format=suffix[1:],
-        metadata={"Software": None} if suffix == ".png" else {"Date": None},
+    largest = (
+        max(nx.connected_components(whole), key=lambda c: (len(c), sorted(c))) if whole else set()
     )
-    plt.close(figure)
-    write_atomic(Path(path), buffer.getvalue())
+    shown = sorted(largest)
+    simple = whole.subgraph(shown).copy()
+    left_out = len(whole) - len(simple)
+    layout: dict[str, Any] = (
+        nx.kamada_kawai_layout(simple)
+        if len(simple) > 2
+        else {n: (float(i), 0.0) for i, n in enumerate(shown)}
+    )
+    layout = _spread(layout, SPACING / max(len(simple), 1) ** 0.5)
+
+    centrality = nx.degree_centrality(simple) if len(simple) > 1 else {n: 1.0 for n in shown}
+    ranked = sorted(shown, key=lambda n: (-centrality[n], n))
+    central = set(ranked[:CENTRAL])
+    degree = dict(simple.degree())
+    kinds = {n: net.nodes[n].get("kind", "") for n in shown}
+    sizes = {n: min(60.0 + 18.0 * degree[n], 700.0) for n in shown}
+
+    with matplotlib.rc_context(
+        {"font.family": FONT, "svg.hashsalt": "kzby-kg", "svg.fonttype": "path"}
+    ):
+        figure = Figure(figsize=FIGSIZE, dpi=DPI)
+        axes = figure.add_axes((0.01, 0.04, 0.73, 0.9))
+        axes.set_axis_off()
+        xs = [float(layout[n][0]) for n in shown] or [0.0]
+        ys = [float(layout[n][1]) for n in shown] or [0.0]
+        pad_x = (max(xs) - min(xs)) * 0.12 + 0.1
+        pad_y = (max(ys) - min(ys)) * 0.08 + 0.1
+        axes.set_xlim(min(xs) - pad_x, max(xs) + pad_x)
+        axes.set_ylim(min(ys) - pad_y, max(ys) + pad_y)
+
+        # nodes, one scatter per shape
+        for shape in _GROUPS:
+            group = [n for n in shown if _SHAPES.get(kinds[n], "o") == shape]
+            if group:
+                axes.scatter(
+                    [layout[n][0] for n in group],
+                    [layout[n][1] for n in group],
+                    s=[sizes[n] for n in group],
+                    c=[_COLOURS.get(kinds[n], _OTHER) for n in group],
+                    marker=shape,
+                    edgecolors="white",
+                    linewidths=0.8,
+                    zorder=3,
+                )
+
+        # edges: one arrow per (source, target, category); parallel ones curve apart
+        counts: dict[tuple[str, str, str], int] = {}
+        for u, v, attrs in net.edges(data=True):
+            if u in largest and v in largest:
+                key = (u, v, edge_category(attrs.get("relation", "")))
+                counts[key] = counts.get(key, 0) + 1
+        pair_slot: dict[frozenset[str], int] = {}
+        radius_pt = {n: sizes[n] ** 0.5 / 2 for n in shown}
+        for (u, v, cat), count in sorted(counts.items()):
+            style = _EDGE_STYLES[cat]
+            slot = pair_slot.get(frozenset((u, v)), 0)
+            pair_slot[frozenset((u, v))] = slot + 1
+            rad = 0.0 if slot == 0 else 0.12 * ((slot + 1) // 2) * (1 if slot % 2 else -1)
+            arrow = FancyArrowPatch(
+                posA=(float(layout[u][0]), float(layout[u][1])),
+                posB=(float(layout[v][0]), float(layout[v][1])),
+                arrowstyle="-|>" if style.directed else "-",
+                mutation_scale=11,
+                connectionstyle=f"arc3,rad={rad}",
+                shrinkA=radius_pt[u] + 1,
+                shrinkB=radius_pt[v] + 2,
+                color=style.colour,
+                linestyle=style.line,
+                linewidth=min(0.9 + 0.5 * (count - 1), 3.0),
+                alpha=0.75,
+                zorder=2,
+            )
+            arrow.set_gid(f"edge {u} {v} {cat}")
+            axes.add_patch(arrow)
+
+        # labels: greedy placement in display coordinates, most central first
+        renderer = FigureCanvasAgg(figure).get_renderer()
+        to_px = axes.transData
+        frame = axes.get_window_extent(renderer)
+        px_per_pt = DPI / 72.0
+        discs = [(*to_px.transform(layout[n]), (radius_pt[n] + 1.5) * px_per_pt) for n in shown]
+        placed: list[tuple[float, float, float, float]] = []
+        unlabelled = 0
+        directions = [(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)]
+        for n in ranked:
+            attrs = net.nodes[n]
+            text = attrs.get(f"label_{lang}") or attrs.get("label_en") or attrs.get("label") or n
+            size = CENTRAL_PT if n in central else LABEL_PT
+            artist = axes.text(
+                0,
+                0,
+                _wrapped(text),
+                fontsize=size,
+                ha="center",
+                va="center",
+                zorder=4,
+                multialignment="center",
+                # a faint white ground keeps the words legible where edges run beneath them
+                bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
+            )
+            artist.set_gid(f"label {n}")
+            extent = artist.get_window_extent(renderer)
+            half_w, half_h = extent.width / 2 + 3, extent.height / 2 + 2.5
+            x, y = to_px.transform(layout[n])
+            r = (radius_pt[n] + 2) * px_per_pt
+            rings = 14 if n in central else 4
+            spot = None
+            for ring in range(rings):
+                for dx, dy in directions:
+                    gap = r + ring * 9 * px_per_pt
+                    cx = x + dx * (gap + half_w)
+                    cy = y + dy * (gap + half_h)
+                    box = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+                    if (
+                        box[0] < frame.x0
+                        or box[2] > frame.x1
+                        or box[1] < frame.y0
+                        or box[3] > frame.y1
+                    ):
+                        continue
+                    if any(_boxes_meet(box, other) for other in placed):
+                        continue
+                    if any(_box_hits_disc(box, *disc) for disc in discs):
+                        continue
+                    spot = (cx, cy, box, ring)
+                    break
+                if spot:
+                    break
+            if spot is None:
+                artist.remove()
+                unlabelled += 1
+                continue
+            cx, cy, box, ring = spot
+            placed.append(box)
+            artist.set_position(tuple(to_px.inverted().transform((cx, cy))))
+            if ring:
+                inner = to_px.inverted().transform((cx, cy))
+                axes.add_line(
+                    Line2D(
+                        [layout[n][0], inner[0]],
+                        [layout[n][1], inner[1]],
+                        color="#555555",
+                        linewidth=0.5,
+                        zorder=1,
+                    )
+                )
+
+        # legends, outside the network
+        used_kinds = sorted(
+            set(kinds.values()), key=lambda k: (list(_GROUPS).index(_SHAPES.get(k, "o")), k)
+        )
+        node_handles = [
+            Line2D(
+                [0],
+                [0],
+                marker=_SHAPES.get(k, "o"),
+                linestyle="",
+                markersize=9,
+                markerfacecolor=_COLOURS.get(k, _OTHER),
+                markeredgecolor="white",
+                label=f"{k or 'other'} ({_GROUPS[_SHAPES.get(k, 'o')]})",
+            )
+            for k in used_kinds
+        ]
+        used_cats = [c for c in _EDGE_STYLES if any(key[2] == c for key in counts)]
+        edge_handles = [
+            Line2D(
+                [0],
+                [0],
+                color=_EDGE_STYLES[c].colour,
+                linestyle=_EDGE_STYLES[c].line,
+                linewidth=1.6,
+                label=_EDGE_STYLES[c].name,
+            )
+            for c in used_cats
+        ]
+        nodes_legend = figure.legend(
+            handles=node_handles,
+            title="Entities (colour: kind; shape: class)",
+            loc="upper left",
+            bbox_to_anchor=(0.75, 0.94),
+            fontsize=LEGEND_PT,
+            title_fontsize=LEGEND_PT + 0.5,
+            frameon=False,
+            alignment="left",
+        )
+        nodes_legend.set_gid("legend entities")
+        edges_legend = figure.legend(
+            handles=edge_handles,
+            title="Relations (arrow: from → to; wider: more facts)",
+            loc="lower left",
+            bbox_to_anchor=(0.75, 0.04),
+            fontsize=LEGEND_PT,
+            title_fontsize=LEGEND_PT + 0.5,
+            frameon=False,
+            alignment="left",
+        )
+        edges_legend.set_gid("legend relations")
+
+        as_of = net.graph.get("as_of")
+        heading = title or "Kazakhstan, Belarus and their unions" + (
+            f", as of {as_of}" if as_of else ""
+        )
+        figure.suptitle(heading, x=0.01, y=0.985, ha="left", fontsize=14)
+        notes = [f"{len(simple)} entities, {sum(counts.values())} facts as {len(counts)} arrows"]
+        if left_out:
+            notes.append(f"{left_out} nodes outside the main component not drawn")
+        if unlabelled:
+            notes.append(f"{unlabelled} less central labels left out for room")
+        figure.text(
+            0.01, 0.012, "; ".join(notes) + ". Source: kzby-kg.", fontsize=LABEL_PT, color="#444444"
+        )
+    return figure
+
+
+def figure_bytes(figure: Figure, fmt: str) -> bytes:
+    """The figure as PNG or SVG bytes, with no date or software stamp, so reruns match byte for
+    byte.
+
+    :raises UsageError: for a format other than png or svg.
+    """
+    import matplotlib
+
+    if fmt not in ("png", "svg"):
+        raise UsageError(f"-o: a drawing is .png or .svg, not .{fmt}")
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(
+        {"font.family": FONT, "svg.hashsalt": "kzby-kg", "svg.fonttype": "path"}
+    ):
+        figure.savefig(
+            buffer,
+            format=fmt,
+            metadata={"Software": None} if fmt == "png" else {"Date": None, "Creator": None},
+        )
+    return buffer.getvalue()
+
+
+def drawing_format(path: Path) -> str:
+    """``png`` or ``svg``, from the file's suffix.
+
+    >>> drawing_format(Path("network.SVG"))
+    'svg'
+
+    :raises UsageError: for another suffix.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise UsageError(f"-o: {path} must end in .png or .svg")
+    return suffix[1:]
+
+
+def save_figure(figure: Figure, path: Path) -> Path:
+    """Write a figure as PNG or SVG, by the file's suffix, atomically.
+
+    :raises UsageError: for another suffix.
+    """
+    write_atomic(Path(path), figure_bytes(figure, drawing_format(path)))
     return Path(path)
+
+
+def draw(net: nx.MultiDiGraph, path: Path, *, lang: str = "en") -> Path:
+    """Draw the view (see :func:`network_figure`) as PNG or SVG, by the file suffix."""
+    drawing_format(path)
+    return save_figure(network_figure(net, lang=lang), path)

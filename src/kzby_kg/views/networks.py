@@ -32,11 +32,22 @@ from kzby_kg.rdf.temporal import instant_value
 
 if TYPE_CHECKING:
     import networkx as nx
+    from matplotlib.figure import Figure
 
-__all__ = ["LANGUAGES", "VIEWS", "Edge", "entity_nodes", "to_networkx", "valid_on"]
+__all__ = [
+    "LANGUAGES",
+    "SCOPES",
+    "VIEWS",
+    "Edge",
+    "draw_network",
+    "entity_nodes",
+    "to_networkx",
+    "valid_on",
+]
 
 VIEWS = ("entities", "full")
 LANGUAGES = ("en", "ru", "kk", "be")
+SCOPES = ("article", "full")
 _ENTITY_ROOTS = (
     KZBY.SovereignState,
     ORG.Organization,
@@ -403,3 +414,59 @@ def to_networkx(graph: Graph, view: str = "entities", as_of: str | None = None) 
         except ValueError:
             raise UsageError(f"--as-of: {as_of!r} is not a date like 2012-06-01") from None
     return _entity_view(graph, as_of) if view == "entities" else _full_view(graph, as_of)
+
+
+# ---------------------------------------------------------------- drawing
+
+
+def _article_part(graph: Graph, net: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """The view without what the imports added: nodes and facts carrying prov:wasGeneratedBy.
+
+    On a graph loaded with ``scope="article"`` this changes nothing; on the full graph it keeps
+    the article's 76 entities instead of some 1,800 imported agreements and organisations."""
+    from rdflib.namespace import PROV
+
+    imported = {curie(graph, s) for s in graph.subjects(PROV.wasGeneratedBy)}
+    if not imported:
+        return net
+    kept = net.copy()
+    kept.remove_nodes_from([n for n in net if n in imported])
+    kept.remove_edges_from(
+        [(u, v, k) for u, v, k, d in kept.edges(keys=True, data=True) if d.get("fact") in imported]
+    )
+    return kept
+
+
+def draw_network(
+    graph: Graph,
+    *,
+    scope: str = "article",
+    lang: str = "en",
+    as_of: str | None = None,
+    view: str = "entities",
+    title: str | None = None,
+) -> Figure:
+    """The Kazakhstan-Belarus network as a matplotlib Figure, ready for a briefing or a page.
+
+    Arrows, a legend of entity kinds and relations, and labels in ``lang`` that neither overlap
+    nor are cut; see :func:`kzby_kg.views.network_io.network_figure` for the rules. Save it with
+    :func:`kzby_kg.views.network_io.save_figure` (PNG or SVG, deterministic).
+
+    :param scope: ``article`` draws only the article's entities and facts, even from a graph
+        loaded with the imported tables; ``full`` draws whatever ``graph`` holds.
+    :param lang: the labels' language (en, ru, kk, be; English where a label is missing).
+    :param as_of: an ISO date: only the facts valid that day, places under their names then.
+    :param view: ``entities`` (the default) or ``full``.
+    :param title: replaces the default title.
+    :raises UsageError: for an unknown scope, language or view, or a malformed date.
+    """
+    from kzby_kg.views.network_io import network_figure
+
+    if scope not in SCOPES:
+        raise UsageError(f"--scope: {scope!r} is not one of {', '.join(SCOPES)}")
+    if lang not in LANGUAGES:
+        raise UsageError(f"--lang: {lang!r} is not one of {', '.join(LANGUAGES)}")
+    net = to_networkx(graph, view, as_of)
+    if scope == "article":
+        net = _article_part(graph, net)
+    return network_figure(net, lang=lang, title=title)
