@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from kzby_kg.querying.backend import Backend
     from kzby_kg.querying.catalogue import StoredQuery, catalogue
     from kzby_kg.querying.engines import DEFAULT_STORE, OxigraphBackend, RdflibBackend, open_backend
+    from kzby_kg.querying.frames import frame, sparql_frame
     from kzby_kg.querying.questions import query, sparql, stored_query
     from kzby_kg.querying.results import QueryResult
     from kzby_kg.rdf.load import add_file, load, load_store, to_graph
@@ -63,6 +64,8 @@ _API: dict[str, tuple[str, str]] = {
     "OxigraphBackend": ("kzby_kg.querying.engines", "OxigraphBackend"),
     "RdflibBackend": ("kzby_kg.querying.engines", "RdflibBackend"),
     "open_backend": ("kzby_kg.querying.engines", "open_backend"),
+    "frame": ("kzby_kg.querying.frames", "frame"),
+    "sparql_frame": ("kzby_kg.querying.frames", "sparql_frame"),
     "query": ("kzby_kg.querying.questions", "query"),
     "sparql": ("kzby_kg.querying.questions", "sparql"),
     "stored_query": ("kzby_kg.querying.questions", "stored_query"),
@@ -118,6 +121,7 @@ __all__ = [
     "describe",
     "export",
     "find_root",
+    "frame",
     "load",
     "load_store",
     "neighbours",
@@ -128,6 +132,7 @@ __all__ = [
     "serialize",
     "shortest_paths",
     "sparql",
+    "sparql_frame",
     "stored_query",
     "timeline",
     "to_graph",

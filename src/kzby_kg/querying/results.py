@@ -8,19 +8,24 @@ a wire format (:mod:`kzby_kg.querying.formats`) never makes an rdflib term.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
-from rdflib import Graph, Literal
-from rdflib.namespace import XSD
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
 from rdflib.term import Identifier
 
 from kzby_kg.errors import UsageError
 from kzby_kg.querying.compare import LIST_SEPARATOR, normalise
+from kzby_kg.rdf.curies import compact
 from kzby_kg.rdf.terms import from_ox
 
-__all__ = ["QueryResult", "Row", "TsvRows"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["LANGUAGES", "QueryResult", "Row", "TsvRows", "check_lang"]
 
 Row = tuple[Identifier | None, ...]
 
@@ -81,16 +86,163 @@ class TsvRows(Sequence[Row]):
         return (TsvRows, (self.tsv,))
 
 
-def _native(term: Identifier | None) -> Any:
-    """A Python value for a DataFrame cell. Years and months stay strings: turning "2016"
-    into 2016-01-01 would invent a precision the source never gave."""
+#: the languages labels are written in (as ``--lang`` offers them)
+LANGUAGES = ("en", "ru", "kk", "be")
+
+_INTEGERS = frozenset(
+    XSD[name]
+    for name in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "negativeInteger",
+        "nonPositiveInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+)
+_FLOATS = frozenset((XSD.decimal, XSD.double, XSD.float))
+_STRINGS = frozenset((XSD.string, RDF.langString))
+_DATETIMES = frozenset((XSD.date, XSD.dateTime, XSD.dateTimeStamp))
+_CONVERTED = _INTEGERS | _FLOATS | _DATETIMES | {XSD.gYear, XSD.gYearMonth, XSD.boolean}
+_INTEGER = re.compile(r"[+-]?\d+")
+#: rdflib writes NaN and INF of a double it has read as "nan" and "inf"
+_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?inf|nan", re.IGNORECASE)
+_TZ = r"(Z|[+-]\d\d:\d\d)?"
+_YEAR = re.compile(rf"(-?\d{{4,}}){_TZ}")
+_MONTH = re.compile(rf"(\d{{4}})-(0[1-9]|1[0-2]){_TZ}")
+_DATE = re.compile(r"\d{4}-\d\d-\d\d")  # a date with a time zone stays unconverted
+_DATETIME = re.compile(rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?{_TZ}")
+#: the largest integer a float64 holds exactly: a mixed integer/decimal column is float64 only
+#: when every integer in it survives the conversion
+_EXACT_IN_FLOAT = 2**53
+#: a column's kinds -> what it becomes; kinds not listed here (a mix) make an object column
+_DTYPES = {
+    frozenset({"integer"}): "Int64",
+    frozenset({"year"}): "Int64",
+    frozenset({"float"}): "float64",
+    frozenset({"integer", "float"}): "float64",
+    frozenset({"boolean"}): "boolean",
+    frozenset({"month"}): "period[M]",
+    frozenset({"datetime"}): "datetime64[ns]",
+    frozenset({"string"}): "string",
+    frozenset({"iri"}): "string",
+    frozenset({"bnode"}): "string",
+    frozenset({"iri", "bnode"}): "string",
+}
+#: the SPARQL that asks one node's labels; the node is bound, never written into the text
+_LABEL_QUERY = (
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+    "SELECT ?p ?label WHERE { VALUES ?p { rdfs:label skos:prefLabel } ?_node ?p ?label }"
+)
+
+
+class _Runs(Protocol):
+    """What a label lookup needs of an engine (any :class:`~kzby_kg.querying.backend.Backend`;
+    named structurally so that this module need not import the engine contract, which
+    imports it)."""
+
+    def run(
+        self, text: str, bindings: dict[str, Identifier] | None = None
+    ) -> QueryResult: ...  # pragma: no cover - a protocol
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if labels are written in it.
+
+    :raises UsageError: naming the languages there are.
+    """
+    if lang not in LANGUAGES:
+        raise UsageError(f"lang: unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+def _cell(term: Identifier | None, pd: Any) -> tuple[str, Any]:
+    """(kind, Python value) of one answer cell. Kind ``unconverted`` keeps the term itself:
+    a literal whose lexical form its datatype refuses, or a date beyond pandas's range."""
     if term is None:
-        return None
-    if isinstance(term, Literal):
-        if term.datatype in (XSD.gYear, XSD.gYearMonth):
-            return str(term)
-        return term.toPython()
-    return str(term)
+        return "missing", None
+    if isinstance(term, URIRef):
+        return "iri", compact(str(term))
+    if isinstance(term, BNode):
+        return "bnode", f"_:{term}"
+    if not isinstance(term, Literal):  # pragma: no cover - no other term in an answer
+        return "other", term
+    datatype, text = term.datatype, str(term).strip()
+    if datatype is None or datatype in _STRINGS or term.language:
+        return "string", str(term)
+    if term.ill_typed:  # rdflib could not read it (and may have rewritten its lexical form)
+        return "unconverted", term
+    if datatype in _INTEGERS and _INTEGER.fullmatch(text):
+        return "integer", int(text)
+    if datatype in _FLOATS and _FLOAT.fullmatch(text):
+        return "float", float(text)
+    if datatype == XSD.gYear and (match := _YEAR.fullmatch(text)):
+        return "year", int(match[1])
+    if datatype == XSD.gYearMonth and (match := _MONTH.fullmatch(text)):
+        return "month", pd.Period(year=int(match[1]), month=int(match[2]), freq="M")
+    if datatype in _DATETIMES and (_DATE.fullmatch(text) or _DATETIME.fullmatch(text)):
+        try:
+            stamp = pd.Timestamp(text)
+        except (ValueError, OverflowError):  # a day or hour out of range (2016-02-30)
+            return "unconverted", term
+        if pd.Timestamp.min <= stamp.tz_localize(None) <= pd.Timestamp.max:
+            return "datetime", stamp
+    if datatype == XSD.boolean and text in ("true", "false", "1", "0"):
+        return "boolean", text in ("true", "1")
+    if datatype in _CONVERTED:  # a datatype converted above, but not this lexical form
+        return "unconverted", term
+    return "other", term.toPython()
+
+
+def _column(cells: list[tuple[str, Any]], pd: Any) -> Any:
+    """One column as a pandas array of the dtype its kinds call for, else of objects."""
+    kinds = frozenset(kind for kind, _ in cells) - {"missing"}
+    values = [pd.NA if kind == "missing" else value for kind, value in cells]
+    dtype = _DTYPES.get(kinds, "object")
+    if dtype == "float64" and any(k == "integer" and abs(v) > _EXACT_IN_FLOAT for k, v in cells):
+        dtype = "object"
+    if dtype == "datetime64[ns]":
+        zones = {value.tzinfo is None for kind, value in cells if kind == "datetime"}
+        if zones == {False}:  # every value has a time zone: the same instants, in UTC
+            values = [v if v is pd.NA else v.tz_convert("UTC") for v in values]
+            dtype = "datetime64[ns, UTC]"
+        elif zones != {True}:
+            dtype = "object"
+    if dtype == "float64":
+        return pd.array([float("nan") if v is pd.NA else v for v in values], dtype=dtype)
+    try:
+        return pd.array(values, dtype=dtype)
+    except (ValueError, TypeError, OverflowError):  # an integer beyond int64
+        return pd.array(values, dtype="object")
+
+
+def _labels(backend: _Runs, iris: set[URIRef], lang: str) -> dict[URIRef, str]:
+    """Each IRI's label as :func:`kzby_kg.rdf.labels.label` picks it (``lang``, English,
+    untagged, any, then the CURIE), from the graph ``backend`` queries: one small bound query
+    per distinct IRI, so that no value is ever written into query text and a graph of any size
+    answers each in an index lookup."""
+    from rdflib import Graph
+
+    from kzby_kg.rdf.curies import is_safe_iri
+    from kzby_kg.rdf.labels import label
+
+    found = {}
+    for iri in iris:
+        graph = Graph()
+        if is_safe_iri(str(iri)):  # an IRI no engine can be asked about keeps its CURIE
+            for predicate, value in backend.run(_LABEL_QUERY, {"_node": iri}).rows:
+                if isinstance(predicate, URIRef) and isinstance(value, Literal):
+                    graph.add((iri, predicate, value))
+        found[iri] = label(graph, iri, lang)
+    return found
 
 
 @dataclass
@@ -132,11 +284,86 @@ class QueryResult:
             out.append(values)
         return out
 
-    def to_dataframe(self) -> Any:
-        """A pandas DataFrame of native Python values (needs the ``pandas`` extra)."""
+    def to_dataframe(
+        self, labels: bool = False, lang: str = "en", *, backend: _Runs | None = None
+    ) -> pd.DataFrame:
+        """The rows as a pandas DataFrame whose columns have the dtypes of their values, ready
+        to plot and compute with (needs the ``pandas`` extra). A column's dtype follows the
+        datatypes of its values:
+
+        * xsd:integer and its subtypes: ``Int64`` (nullable);
+          xsd:decimal, xsd:double, xsd:float: ``float64`` (a column mixing integers and
+          decimals too, when every integer is below 2**53, so that none changes);
+        * xsd:gYear: the year as ``Int64`` (2016, not 2016-01-01: no precision is invented);
+        * xsd:gYearMonth: ``period[M]``, a pandas Period of that month (again, no invented day);
+        * xsd:date, xsd:dateTime: ``datetime64[ns]``; when every value has a time zone, the same
+          instants as ``datetime64[ns, UTC]``; a mix of zoned and unzoned values, or a date
+          with a time zone, stays as it was (below);
+        * xsd:boolean: ``boolean``; plain and xsd:string literals, and language-tagged ones
+          (the tag dropped: ask the query for ``LANG(?x)`` to keep it): ``string``;
+        * IRIs: ``string`` holding CURIEs under the project's prefixes (``kzd:belarus``, as the
+          command line's tables show them; any other IRI in full), blank nodes ``_:id``.
+
+        Unbound cells are missing (``<NA>``, ``NaN`` or ``NaT``). Nothing is dropped or
+        guessed: a column whose values mix datatypes (a year and a date, a number and a string)
+        is of dtype ``object`` and holds each value as above (an int, a str, a Timestamp, …),
+        and a literal that cannot be converted (a lexical form its datatype refuses, a date
+        pandas cannot hold) stays the rdflib ``Literal`` it was, which makes its column
+        ``object`` too. Other datatypes give what rdflib's ``toPython`` gives, in ``object``.
+
+        :param labels: beside each column of IRIs, add ``<column>_label`` with each entity's
+            label, chosen as :func:`kzby_kg.rdf.labels.label` chooses (``lang``, then English,
+            untagged, any, then the CURIE). A column the query already names so is kept.
+        :param lang: the language of the labels: ``en``, ``ru``, ``kk`` or ``be``.
+        :param backend: the engine the result came from, which the labels are asked of (one
+            small query per distinct IRI); needed with ``labels=True``.
+            :func:`kzby_kg.frame` and :func:`kzby_kg.sparql_frame` pass it for you.
+        :raises UsageError: for an unknown language, labels without a backend, an answer that
+            is not a table (ASK, CONSTRUCT), or pandas not installed.
+
+        >>> from rdflib import Literal
+        >>> from rdflib.namespace import XSD
+        >>> result = QueryResult("SELECT", ["year"], [(Literal("2016", datatype=XSD.gYear),)])
+        >>> result.to_dataframe()["year"].tolist()
+        [2016]
+        """
+        check_lang(lang)
+        if self.form != "SELECT":
+            raise UsageError(
+                f"to_dataframe: a {self.form} answer has no rows; only a SELECT makes a table"
+            )
+        if labels and backend is None:
+            raise UsageError(
+                "labels: labels=True needs the backend the result came from (backend=...); "
+                "kzby_kg.frame and kzby_kg.sparql_frame pass it for you"
+            )
         try:
             import pandas as pd
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise UsageError("to_dataframe needs pandas: pip install 'kzby-kg[pandas]'") from exc
-        data = [[_native(v) for v in row] for row in self.rows]
-        return pd.DataFrame(data, columns=self.variables)
+        rows = list(self.rows)
+        columns: dict[str, Any] = {}
+        iri_columns: dict[str, list[Identifier | None]] = {}
+        for index, name in enumerate(self.variables):
+            terms = [row[index] for row in rows]
+            cells = [_cell(term, pd) for term in terms]
+            columns[name] = _column(cells, pd)
+            kinds = {kind for kind, _ in cells}
+            resources = "iri" in kinds and kinds <= {"iri", "bnode", "missing"}
+            if resources and f"{name}_label" not in self.variables:
+                iri_columns[name] = terms
+        if labels and iri_columns:
+            assert backend is not None
+            wanted = {t for terms in iri_columns.values() for t in terms if isinstance(t, URIRef)}
+            found = _labels(backend, wanted, lang)
+            labelled: dict[str, Any] = {}
+            for name, column in columns.items():
+                labelled[name] = column
+                if name in iri_columns:
+                    texts = [
+                        found.get(t, pd.NA) if isinstance(t, URIRef) else pd.NA
+                        for t in iri_columns[name]
+                    ]
+                    labelled[f"{name}_label"] = pd.array(texts, dtype="string")
+            columns = labelled
+        return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
