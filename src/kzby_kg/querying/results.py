@@ -4,6 +4,8 @@ SELECT rows are tuples of rdflib terms (None where a variable is unbound), ASK a
 CONSTRUCT and DESCRIBE an rdflib graph. Oxigraph's rows are held as the SPARQL TSV bytes it
 writes in Rust (:class:`TsvRows`) and become rdflib terms only when read; writing them out in
 a wire format (:mod:`kzby_kg.querying.formats`) never makes an rdflib term.
+:meth:`QueryResult.to_dataframe` turns the rows into a pandas DataFrame whose dtypes follow
+the values' datatypes, so that an answer plots and computes as it is.
 """
 
 from __future__ import annotations
