@@ -17,7 +17,7 @@ LAYERS = [
     {"querying"},
     {"validation", "remote"},
     {"importing", "views"},
-    {"web", "pipeline"},
+    {"web", "pipeline", "report"},
     {"cli", "__init__", "__main__"},
 ]
 #: the engine registry names every engine, the remote one included (imported when chosen)

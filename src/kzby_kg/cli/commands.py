@@ -247,6 +247,15 @@ def cmd_describe(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from kzby_kg.report import write_report
+
+    path = write_report(args.output, args.root, lang=args.lang, scope=args.scope)
+    print(f"wrote {path}", file=sys.stderr)
+    _note_hidden(args)
+    return 0
+
+
 def _password(args: argparse.Namespace) -> str | None:
     """The password from --password, else $KZBY_KG_PASSWORD (kept out of the process list)."""
     return args.password or os.environ.get("KZBY_KG_PASSWORD")

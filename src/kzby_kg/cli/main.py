@@ -271,6 +271,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("entity", help="a label in any language, a CURIE (kzd:belarus) or an IRI")
     p.add_argument("--lang", default="en", choices=LANGUAGES, help="language of labels")
     p.set_defaults(func=commands.cmd_describe)
+
+    p = sub.add_parser(
+        "report",
+        parents=[common, scoped],
+        help="a self-contained, cited HTML briefing with charts (timeline, trade, migration, "
+        "network, findings)",
+    )
+    p.add_argument("-o", "--output", help="HTML file to write (default: dist/report.html)")
+    p.add_argument(
+        "--lang", default="en", choices=("en", "ru", "kk"), help="language of headings and labels"
+    )
+    p.set_defaults(func=commands.cmd_report)
     return parser
 
 

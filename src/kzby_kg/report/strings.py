@@ -1,0 +1,35 @@
+"""The briefing's headings and labels in each language, read from strings.json (package data),
+so that a translator edits one data file and never the code."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib.resources import files
+
+from kzby_kg.errors import UsageError
+
+__all__ = ["LANGUAGES", "strings"]
+
+#: the languages the briefing is written in (entity labels fall back to English)
+LANGUAGES = ("en", "ru", "kk")
+
+
+@cache
+def _table() -> dict[str, dict[str, str]]:
+    text = files("kzby_kg.report").joinpath("strings.json").read_text(encoding="utf-8")
+    table: dict[str, dict[str, str]] = json.loads(text)
+    return table
+
+
+def strings(lang: str) -> dict[str, str]:
+    """Every UI string in ``lang``.
+
+    >>> strings("kk")["trade"]
+    'Сауда'
+
+    :raises UsageError: for a language the briefing is not written in.
+    """
+    if lang not in LANGUAGES:
+        raise UsageError(f"--lang: {lang!r} is not one of {', '.join(LANGUAGES)}")
+    return {key: values[lang] for key, values in _table().items()}
