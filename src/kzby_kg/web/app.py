@@ -22,18 +22,21 @@ from typing import Any
 from rdflib import Graph, URIRef
 
 from kzby_kg.errors import KzbyError, UsageError
-from kzby_kg.paths import ProjectPaths
+from kzby_kg.paths import ProjectPaths, find_root
+from kzby_kg.querying.backend import Backend
 from kzby_kg.querying.catalogue import StoredQuery, catalogue
 from kzby_kg.querying.engines import DEFAULT_STORE, open_backend
 from kzby_kg.querying.formats import GRAPH_FORMATS
 from kzby_kg.querying.parameters import parse_slice
+from kzby_kg.rdf.curies import is_safe_iri
 from kzby_kg.rdf.namespaces import KZD, bind_prefixes
+from kzby_kg.web.links import Labeller, kzd_href, local_of, parse_lang
 from kzby_kg.web.negotiation import choose
 from kzby_kg.web.pages import entity_html
 from kzby_kg.web.policy import LimitError, Limits, refuse_unsafe
 from kzby_kg.web.pool import Answer, QueryPool
 
-__all__ = ["make_server"]
+__all__ = ["make_server", "serve_graph"]
 
 
 #: rows a page of a stored question's answer has when the client names no limit (the query
@@ -71,12 +74,38 @@ def _first(values: list[str] | None) -> str | None:
 
 
 class _App:
-    """What the handler needs: the graph (for entity pages), the pool, the catalogue."""
+    """What the handler needs: the graph (for entity pages and labels), the pool, the
+    catalogue, and the project folder the report and the ontology docs are read from."""
 
-    def __init__(self, graph: Graph, pool: QueryPool, queries: dict[str, StoredQuery]) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        pool: QueryPool,
+        queries: dict[str, StoredQuery],
+        paths: ProjectPaths | None = None,
+    ) -> None:
         self.graph = graph
         self.pool = pool
         self.queries = queries
+        self.paths = paths
+        self.labeller = Labeller(graph)
+
+
+#: files served from docs/ontology/ and their media types (anything else is not served)
+_DOC_TYPES = {
+    ".html": "text/html",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".json": "application/json",
+    ".jsonld": "application/ld+json",
+    ".ttl": "text/turtle",
+    ".nt": "application/n-triples",
+    ".txt": "text/plain",
+}
+#: a relative file path with no "..", no hidden files, nothing a shell or a URL would read twice
+_SAFE_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*")
 
 
 #: the page and its script come from this server only; nothing else is loaded or framed
@@ -258,11 +287,27 @@ class _Handler(BaseHTTPRequestHandler):
             self._stored(url.path[len("/api/") :], params)
         elif url.path.startswith("/id/"):
             self._entity(url.path[len("/id/") :], params)
+        elif url.path == "/iri":
+            self._iri(params)
+        elif url.path == "/labels":
+            self._labels(params.get("iri", []), _first(params.get("lang")))
+        elif url.path == "/entities":
+            lang = parse_lang(_first(params.get("lang")))
+            self._json(self.app.labeller.entities(lang), {"Cache-Control": "max-age=3600"})
+        elif url.path == "/report":
+            self._report()
+        elif url.path == "/docs/ontology":
+            self._send(301, "text/plain", b"moved\n", {"Location": "/docs/ontology/"})
+        elif url.path.startswith("/docs/ontology/"):
+            self._doc(url.path[len("/docs/ontology/") :])
         else:
             raise LimitError(404, f"nothing at {url.path}")
 
     def _post(self) -> None:
         url = urllib.parse.urlsplit(self.path)
+        if url.path == "/labels":
+            self._post_labels()
+            return
         if url.path != "/sparql":
             raise LimitError(
                 405 if url.path.startswith(("/api", "/id")) else 404,
@@ -382,12 +427,81 @@ class _Handler(BaseHTTPRequestHandler):
         suffix = "." + name.rsplit(".", 1)[-1]
         self._send(200, types.get(suffix, "application/octet-stream"), resource.read_bytes())
 
+    def _json(self, value: Any, extra: dict[str, str] | None = None) -> None:
+        body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self._send(200, "application/json", body, extra)
+
+    def _labels(self, iris: Any, raw_lang: str | None) -> None:
+        """Labels and links of the IRIs of a page of results, in one answer (the query page
+        asks once a page, not once a cell); bounded by MAX_LABELS and cached in the labeller."""
+        lang = parse_lang(raw_lang)
+        self._json({"lang": lang, "labels": self.app.labeller.labels(iris, lang)})
+
+    def _post_labels(self) -> None:
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise LimitError(415, "send the labels request as application/json")
+        try:
+            request = json.loads(self._body().decode("utf-8"))
+        except ValueError:
+            raise UsageError("the labels request is not JSON") from None
+        if not isinstance(request, dict):
+            raise UsageError('the labels request is a JSON object: {"lang": ..., "iris": [...]}')
+        lang = request.get("lang")
+        self._labels(request.get("iris"), lang if isinstance(lang, str) else None)
+
+    def _report(self) -> None:
+        """The briefing (kzby-kg report) as its last build wrote it, or a 404 saying how."""
+        report = self.app.paths.dist / "report.html" if self.app.paths else None
+        if report is None or not report.is_file():
+            raise LimitError(
+                404,
+                "no report has been written yet: run `kzby-kg report` in the project "
+                "(it writes dist/report.html), then reload",
+            )
+        self._send(200, "text/html", report.read_bytes())
+
+    def _doc(self, name: str) -> None:
+        """A file of the generated ontology documentation (docs/ontology/), read-only, by a
+        checked relative path that must stay inside that folder."""
+        name = name or "index.html"
+        if name.endswith("/"):
+            name += "index.html"
+        if not _SAFE_PATH.fullmatch(name) or ".." in name or self.app.paths is None:
+            raise LimitError(404, "no such file")
+        folder = (self.app.paths.root / "docs" / "ontology").resolve()
+        target = folder.joinpath(*name.split("/")).resolve()
+        suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
+        if folder not in target.parents or not target.is_file() or suffix not in _DOC_TYPES:
+            hint = "" if folder.is_dir() else " (the ontology docs are written by `make build`)"
+            raise LimitError(404, f"no such file: docs/ontology/{name}{hint}")
+        self._send(200, _DOC_TYPES[suffix], target.read_bytes())
+
+    def _iri(self, params: dict[str, list[str]]) -> None:
+        """The page of any IRI the graph describes; a kzd: IRI goes to its own page."""
+        iri = _first(params.get("iri")) or ""
+        lang = parse_lang(_first(params.get("lang")))
+        if not is_safe_iri(iri):
+            raise UsageError(f"iri: {iri[:80]!r} is not an IRI")
+        if iri.startswith(str(KZD)) and len(iri) > len(str(KZD)):
+            target = kzd_href(iri, lang)
+            self._send(303, "text/plain", f"see {target}\n".encode(), {"Location": target})
+            return
+        node = URIRef(iri)
+        if not self.app.labeller.described(node):
+            raise LimitError(404, f"this graph says nothing about {iri}")
+        self._describe(node, params, lang)
+
     def _entity(self, local: str, params: dict[str, list[str]]) -> None:
-        if not re.fullmatch(r"[A-Za-z0-9_.-]+", local):
-            raise LimitError(404, "no such entity")
-        node = URIRef(str(KZD) + local)
-        if (node, None, None) not in self.app.graph:
-            raise LimitError(404, f"no entity {node}")
+        lang = parse_lang(_first(params.get("lang")))
+        for candidate in local_of(local):
+            node = URIRef(str(KZD) + candidate)
+            if self.app.labeller.described(node):
+                self._describe(node, params, lang)
+                return
+        raise LimitError(404, "no such entity")
+
+    def _describe(self, node: URIRef, params: dict[str, list[str]], lang: str) -> None:
         accept = self.headers.get("Accept", "")
         wanted = _first(params.get("format"))
         scope = _first(params.get("scope")) or "article"
@@ -397,7 +511,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(
                 200,
                 "text/html",
-                entity_html(self.app.graph, node, scope=scope).encode("utf-8"),
+                entity_html(
+                    self.app.graph, node, lang, scope=scope, labeller=self.app.labeller
+                ).encode("utf-8"),
                 {"Vary": "Accept"},
             )
             return
@@ -466,15 +582,34 @@ def make_server(
     """
     from kzby_kg.rdf.load import load_store, to_graph
 
-    limits = limits or Limits()
     loaded = load_store(root, scope=scope)
     graph = to_graph(loaded)
     backend = open_backend(store, loaded=loaded, graph=graph)
+    paths = root if isinstance(root, ProjectPaths) else find_root(root)
+    return serve_graph(host, port, graph, backend, limits, paths)
+
+
+def serve_graph(
+    host: str,
+    port: int,
+    graph: Graph,
+    backend: Backend,
+    limits: Limits | None = None,
+    paths: ProjectPaths | None = None,
+    queries: dict[str, StoredQuery] | None = None,
+) -> tuple[ThreadingHTTPServer, QueryPool]:
+    """A ready server over a graph already loaded: ``graph`` for entity pages and labels,
+    ``backend`` for queries; the report and ontology docs come from ``paths``' folders, the
+    stored questions from ``queries`` (else ``paths``' queries/). Tests start one on the
+    session's graph instead of loading it again."""
+    limits = limits or Limits()
+    if queries is None:
+        queries = catalogue(paths)
     pool = QueryPool(backend, limits)
     handler = type(
         "Handler",
         (_Handler,),
-        {"app": _App(graph, pool, catalogue(root)), "timeout": limits.idle_timeout},
+        {"app": _App(graph, pool, queries, paths), "timeout": limits.idle_timeout},
     )
     try:
         server = _Server((host, port), handler, limits.max_connections)
