@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -25,6 +26,8 @@ __all__ = [
     "figure_bytes",
     "network_bytes",
     "network_figure",
+    "network_layout",
+    "node_label",
     "save_figure",
     "write_network",
 ]
@@ -173,6 +176,17 @@ def edge_category(relation: str) -> str:
     return _RELATIONS.get(relation, "shared")
 
 
+def node_label(attrs: dict[str, Any], lang: str) -> str:
+    """A node's label in ``lang``, else in English, else its one label (as the views store them).
+
+    >>> node_label({"label": "Kazakhstan", "label_en": "Kazakhstan", "label_kk": "Қазақстан"}, "kk")
+    'Қазақстан'
+    >>> node_label({"label": "Kazakhstan", "label_en": "Kazakhstan"}, "ru")
+    'Kazakhstan'
+    """
+    return str(attrs.get(f"label_{lang}") or attrs.get("label_en") or attrs.get("label") or "")
+
+
 def _wrapped(text: str) -> str:
     """Wrap a label onto lines of about :data:`WRAP` characters; words are never cut."""
     import textwrap
@@ -210,7 +224,25 @@ def _boxes_meet(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def network_figure(net: nx.MultiDiGraph, *, lang: str = "en", title: str | None = None) -> Figure:
+def network_layout(net: nx.Graph) -> dict[str, tuple[float, float]]:
+    """Where each node goes: Kamada-Kawai (deterministic, and it keeps graph distances as
+    drawn distances), then nodes closer than ``SPACING / sqrt(n)`` pushed apart."""
+    import networkx as nx
+
+    nodes = sorted(net)
+    if len(nodes) <= 2:
+        return {n: (float(i), 0.0) for i, n in enumerate(nodes)}
+    spread = _spread(nx.kamada_kawai_layout(net), SPACING / len(nodes) ** 0.5)
+    return {n: (float(spread[n][0]), float(spread[n][1])) for n in nodes}
+
+
+def network_figure(
+    net: nx.MultiDiGraph,
+    *,
+    lang: str = "en",
+    title: str | None = None,
+    positions: Mapping[str, tuple[float, float]] | None = None,
+) -> Figure:
     """A labelled drawing of an entity view, for a briefing: arrows, legends, readable labels.
 
     What is drawn:
@@ -233,7 +265,10 @@ def network_figure(net: nx.MultiDiGraph, *, lang: str = "en", title: str | None 
 
     :param lang: the labels' language: en, ru, kk or be.
     :param title: the title; by default it names the dyad and the view's date.
-    :raises UsageError: for an unknown language.
+    :param positions: node positions to use instead of computing a layout, for example those of
+        :func:`network_layout` for another date, so that two drawings can be compared; every
+        drawn node needs one.
+    :raises UsageError: for an unknown language, or positions that miss a drawn node.
     """
     import matplotlib
 
@@ -255,12 +290,13 @@ def network_figure(net: nx.MultiDiGraph, *, lang: str = "en", title: str | None 
     shown = sorted(largest)
     simple = whole.subgraph(shown).copy()
     left_out = len(whole) - len(simple)
-    layout: dict[str, Any] = (
-        nx.kamada_kawai_layout(simple)
-        if len(simple) > 2
-        else {n: (float(i), 0.0) for i, n in enumerate(shown)}
-    )
-    layout = _spread(layout, SPACING / max(len(simple), 1) ** 0.5)
+    if positions is None:
+        layout = network_layout(simple)
+    else:
+        missing = sorted(set(shown) - set(positions))
+        if missing:
+            raise UsageError(f"positions: no position for {', '.join(missing[:3])}")
+        layout = {n: positions[n] for n in shown}
 
     centrality = nx.degree_centrality(simple) if len(simple) > 1 else {n: 1.0 for n in shown}
     ranked = sorted(shown, key=lambda n: (-centrality[n], n))
@@ -324,8 +360,8 @@ def network_figure(net: nx.MultiDiGraph, *, lang: str = "en", title: str | None 
                 alpha=0.75,
                 zorder=2,
             )
-            arrow.set_gid(f"edge {u} {v} {cat}")
-            axes.add_patch(arrow)
+            arrow.set_gid(f"edge:{u}:{v}:{cat}")
+            axes.add_artist(arrow)  # not add_patch: the limits are set, and autoscaling is slow
 
         # labels: greedy placement in display coordinates, most central first
         renderer = FigureCanvasAgg(figure).get_renderer()
@@ -337,8 +373,7 @@ def network_figure(net: nx.MultiDiGraph, *, lang: str = "en", title: str | None 
         unlabelled = 0
         directions = [(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)]
         for n in ranked:
-            attrs = net.nodes[n]
-            text = attrs.get(f"label_{lang}") or attrs.get("label_en") or attrs.get("label") or n
+            text = node_label(net.nodes[n], lang) or n
             size = CENTRAL_PT if n in central else LABEL_PT
             artist = axes.text(
                 0,
@@ -352,7 +387,7 @@ def network_figure(net: nx.MultiDiGraph, *, lang: str = "en", title: str | None 
                 # a faint white ground keeps the words legible where edges run beneath them
                 bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
             )
-            artist.set_gid(f"label {n}")
+            artist.set_gid(f"label:{n}")
             extent = artist.get_window_extent(renderer)
             half_w, half_h = extent.width / 2 + 3, extent.height / 2 + 2.5
             x, y = to_px.transform(layout[n])
@@ -438,7 +473,7 @@ def network_figure(net: nx.MultiDiGraph, *, lang: str = "en", title: str | None 
             frameon=False,
             alignment="left",
         )
-        nodes_legend.set_gid("legend entities")
+        nodes_legend.set_gid("legend:entities")
         edges_legend = figure.legend(
             handles=edge_handles,
             title="Relations (arrow: from → to; wider: more facts)",
@@ -449,7 +484,7 @@ def network_figure(net: nx.MultiDiGraph, *, lang: str = "en", title: str | None 
             frameon=False,
             alignment="left",
         )
-        edges_legend.set_gid("legend relations")
+        edges_legend.set_gid("legend:relations")
 
         as_of = net.graph.get("as_of")
         heading = title or "Kazakhstan, Belarus and their unions" + (
