@@ -11,11 +11,11 @@ the values' datatypes, so that an answer plots and computes as it is.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, overload
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Identifier
 
@@ -110,17 +110,65 @@ _INTEGERS = frozenset(
     )
 )
 _FLOATS = frozenset((XSD.decimal, XSD.double, XSD.float))
-_STRINGS = frozenset((XSD.string, RDF.langString))
-_DATETIMES = frozenset((XSD.date, XSD.dateTime, XSD.dateTimeStamp))
-_CONVERTED = _INTEGERS | _FLOATS | _DATETIMES | {XSD.gYear, XSD.gYearMonth, XSD.boolean}
+#: plain strings, not URIRefs, wherever a cell's datatype is looked up: rdflib compares
+#: URIRefs in Python, which cost a third of the conversion of a 14k-row answer
+_STRINGS = frozenset((str(XSD.string), str(RDF.langString)))
 _INTEGER = re.compile(r"[+-]?\d+")
 #: rdflib writes NaN and INF of a double it has read as "nan" and "inf"
 _FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?inf|nan", re.IGNORECASE)
 _TZ = r"(Z|[+-]\d\d:\d\d)?"
 _YEAR = re.compile(rf"(-?\d{{4,}}){_TZ}")
 _MONTH = re.compile(rf"(\d{{4}})-(0[1-9]|1[0-2]){_TZ}")
-_DATE = re.compile(r"\d{4}-\d\d-\d\d")  # a date with a time zone stays unconverted
-_DATETIME = re.compile(rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?{_TZ}")
+#: a date with a time zone is no instant, and stays unconverted
+_DATE = re.compile(r"\d{4}-\d\d-\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?" + _TZ)
+#: a cell as (kind, value), or None for a lexical form its datatype refuses
+Converted = tuple[str, Any] | None
+
+
+def _integer(text: str, pd: Any) -> Converted:
+    return ("integer", int(text)) if _INTEGER.fullmatch(text) else None
+
+
+def _float(text: str, pd: Any) -> Converted:
+    return ("float", float(text)) if _FLOAT.fullmatch(text) else None
+
+
+def _year(text: str, pd: Any) -> Converted:
+    match = _YEAR.fullmatch(text)
+    return ("year", int(match[1])) if match else None
+
+
+def _month(text: str, pd: Any) -> Converted:
+    match = _MONTH.fullmatch(text)
+    if not match:
+        return None
+    return "month", pd.Period(year=int(match[1]), month=int(match[2]), freq="M")
+
+
+def _datetime(text: str, pd: Any) -> Converted:
+    if not _DATE.fullmatch(text):
+        return None
+    try:  # as_unit refuses a date beyond what datetime64[ns] holds (before 1677)
+        return "datetime", pd.Timestamp(text).as_unit("ns")
+    except (ValueError, OverflowError):  # also a day or hour out of range (2016-02-30)
+        return None
+
+
+def _boolean(text: str, pd: Any) -> Converted:
+    return ("boolean", text in ("true", "1")) if text in ("true", "false", "1", "0") else None
+
+
+#: datatype -> its converter; a literal of another datatype gives what rdflib's toPython gives
+_CONVERTERS: dict[str, Callable[[str, Any], Converted]] = {
+    **dict.fromkeys(map(str, _INTEGERS), _integer),
+    **dict.fromkeys(map(str, _FLOATS), _float),
+    str(XSD.gYear): _year,
+    str(XSD.gYearMonth): _month,
+    str(XSD.date): _datetime,
+    str(XSD.dateTime): _datetime,
+    str(XSD.dateTimeStamp): _datetime,
+    str(XSD.boolean): _boolean,
+}
 #: the largest integer a float64 holds exactly: a mixed integer/decimal column is float64 only
 #: when every integer in it survives the conversion
 _EXACT_IN_FLOAT = 2**53
@@ -166,42 +214,39 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def _cell(term: Identifier | None, pd: Any) -> tuple[str, Any]:
+def _cell(term: Identifier | None, pd: Any, seen: dict[Any, tuple[str, Any]]) -> tuple[str, Any]:
     """(kind, Python value) of one answer cell. Kind ``unconverted`` keeps the term itself:
-    a literal whose lexical form its datatype refuses, or a date beyond pandas's range."""
+    a literal whose lexical form its datatype refuses, or a date beyond pandas's range.
+    ``seen`` holds the cells already converted in this answer (years and units repeat)."""
     if term is None:
-        return "missing", None
+        return _MISSING
+    if isinstance(term, Literal):
+        datatype = term.datatype
+        if datatype is None:  # plain or language-tagged
+            return "string", str(term)
+        key = (str(term), str(datatype))
+        if key[1] in _STRINGS:
+            return "string", key[0]
+        if key in seen:
+            return seen[key]
+        convert = _CONVERTERS.get(key[1])
+        if convert is None:
+            cell: tuple[str, Any] = ("other", term.toPython())
+        elif term.ill_typed:  # rdflib could not read it (and may have rewritten its text)
+            cell = ("unconverted", term)
+        else:
+            cell = convert(key[0].strip(), pd) or ("unconverted", term)
+        seen[key] = cell
+        return cell
     if isinstance(term, URIRef):
-        return "iri", compact(str(term))
-    if isinstance(term, BNode):
-        return "bnode", f"_:{term}"
-    if not isinstance(term, Literal):  # pragma: no cover - no other term in an answer
-        return "other", term
-    datatype, text = term.datatype, str(term).strip()
-    if datatype is None or datatype in _STRINGS or term.language:
-        return "string", str(term)
-    if term.ill_typed:  # rdflib could not read it (and may have rewritten its lexical form)
-        return "unconverted", term
-    if datatype in _INTEGERS and _INTEGER.fullmatch(text):
-        return "integer", int(text)
-    if datatype in _FLOATS and _FLOAT.fullmatch(text):
-        return "float", float(text)
-    if datatype == XSD.gYear and (match := _YEAR.fullmatch(text)):
-        return "year", int(match[1])
-    if datatype == XSD.gYearMonth and (match := _MONTH.fullmatch(text)):
-        return "month", pd.Period(year=int(match[1]), month=int(match[2]), freq="M")
-    if datatype in _DATETIMES and (_DATE.fullmatch(text) or _DATETIME.fullmatch(text)):
-        try:
-            stamp = pd.Timestamp(text)
-        except (ValueError, OverflowError):  # a day or hour out of range (2016-02-30)
-            return "unconverted", term
-        if pd.Timestamp.min <= stamp.tz_localize(None) <= pd.Timestamp.max:
-            return "datetime", stamp
-    if datatype == XSD.boolean and text in ("true", "false", "1", "0"):
-        return "boolean", text in ("true", "1")
-    if datatype in _CONVERTED:  # a datatype converted above, but not this lexical form
-        return "unconverted", term
-    return "other", term.toPython()
+        iri = str(term)
+        if iri not in seen:
+            seen[iri] = ("iri", compact(iri))
+        return seen[iri]
+    return "bnode", f"_:{term}"
+
+
+_MISSING = ("missing", None)
 
 
 def _column(cells: list[tuple[str, Any]], pd: Any) -> Any:
@@ -344,11 +389,12 @@ class QueryResult:
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise UsageError("to_dataframe needs pandas: pip install 'kzby-kg[pandas]'") from exc
         rows = list(self.rows)
+        seen: dict[Any, tuple[str, Any]] = {}
         columns: dict[str, Any] = {}
         iri_columns: dict[str, list[Identifier | None]] = {}
         for index, name in enumerate(self.variables):
             terms = [row[index] for row in rows]
-            cells = [_cell(term, pd) for term in terms]
+            cells = [_cell(term, pd, seen) for term in terms]
             columns[name] = _column(cells, pd)
             kinds = {kind for kind, _ in cells}
             resources = "iri" in kinds and kinds <= {"iri", "bnode", "missing"}
