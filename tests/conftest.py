@@ -268,6 +268,8 @@ def copy_project(source: ProjectPaths, target: Path, *, article: bool = False) -
     ignore = shutil.ignore_patterns("vendored", "imported") if article else None
     for folder in ("ontology", "data", "mappings", "queries"):
         shutil.copytree(source.root / folder, target / folder, ignore=ignore)
+    # the committed ontology docs, so that a build finds them current and need not regenerate
+    shutil.copytree(source.root / "docs" / "ontology", target / "docs" / "ontology")
     if article:
         (target / "data" / "imported").mkdir(exist_ok=True)
     return find_root(target)

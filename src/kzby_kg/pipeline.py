@@ -1,10 +1,13 @@
 """The main job, the whole flow in one place: vendored tables -> sources -> store ->
-validation -> exports.
+validation -> exports, with the validation report page and the ontology's documentation.
 
 Each file is parsed once, into Oxigraph; the validators read that store (pyshacl through an
 rdflib graph made from it), and the exports are written from the same graph.
 
-Nothing is written when the graph has violations, so dist/ always holds a graph that passed.
+No graph is written when it has violations, so dist/ always holds a graph that passed; the
+validation report page (dist/validation.html) is written every time, since a failed build is
+when it is read most. docs/ontology/ is written from ontology/ alone, into the checkout (it is
+committed), only where its bytes change.
 """
 
 from __future__ import annotations
@@ -23,8 +26,13 @@ from kzby_kg.rdf.load import load_store, to_graph
 from kzby_kg.rdf.write import FORMATS, serialize_all, write_atomic
 from kzby_kg.validation.report import Report
 from kzby_kg.validation.validator import validate_store
+from kzby_kg.views.ontology_docs import write_ontology_docs
+from kzby_kg.views.validation_page import validation_html
 
-__all__ = ["BuildResult", "build", "entity_counts"]
+__all__ = ["REPORT_PAGE", "BuildResult", "build", "entity_counts"]
+
+#: the validation report page, beside the exports
+REPORT_PAGE = "validation.html"
 
 _SCHEMA_TYPES = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.Ontology, RDFS.Class}
 
@@ -38,6 +46,10 @@ class BuildResult:
     report: Report
     outputs: list[Path] = field(default_factory=list)
     vendored: list[VendoredTable] = field(default_factory=list)
+    #: the validation report page, written whether or not the graph conforms
+    report_page: Path | None = None
+    #: docs/ontology/ files, relative to the project root, each ``written`` or ``unchanged``
+    docs: list[tuple[Path, str]] = field(default_factory=list)
 
     def format(self) -> str:
         lines = []
@@ -59,10 +71,20 @@ class BuildResult:
                 lines.append(f"  {severity.lower()}s by check:")
                 lines.extend(f"  {n:>5}  {check}" for check, n in checks)
         lines.extend("  " + line for line in self.report.format(per_message=10).splitlines())
+        page = [self.report_page] if self.report_page else []
         if self.outputs:
-            lines.append("wrote: " + ", ".join(str(p) for p in self.outputs))
+            lines.append("wrote: " + ", ".join(str(p) for p in [*self.outputs, *page]))
+        elif page:
+            lines.append(f"wrote {page[0]} only: the graph has violations")
         else:
             lines.append("wrote nothing: the graph has violations")
+        if self.docs:
+            statuses = sorted({status for _, status in self.docs})
+            lines.append(
+                "ontology docs: "
+                + ", ".join(str(p) for p, _ in self.docs)
+                + f" ({', '.join(statuses)})"
+            )
         return "\n".join(lines)
 
 
@@ -79,16 +101,20 @@ def entity_counts(graph: Graph) -> Counter[str]:
 def build(
     root: str | Path | ProjectPaths | None = None, out_dir: Path | None = None
 ) -> BuildResult:
-    """Import the vendored tables that changed, load ontology and data, validate, and write
-    dist/kzby-kg.{ttl,nt,jsonld} if it conforms: dist/ holds the full graph."""
+    """Import the vendored tables that changed, load ontology and data, validate, write
+    dist/validation.html, and write dist/kzby-kg.{ttl,nt,jsonld} if it conforms: dist/ holds
+    the full graph. docs/ontology/ is brought up to date with ontology/."""
     paths = root if isinstance(root, ProjectPaths) else find_root(root)
     vendored = vendor(paths) if (paths.root / MANIFEST).is_file() else []
     store = load_store(paths)
+    docs = [(p.relative_to(paths.root), status) for p, status in write_ontology_docs(paths)]
     graph = to_graph(store)  # for rdflib's serialisers and pyshacl
     report = validate_store(store, paths.shapes, graph=graph)
-    result = BuildResult(len(graph), entity_counts(graph), report, vendored=vendored)
+    result = BuildResult(len(graph), entity_counts(graph), report, vendored=vendored, docs=docs)
+    target = out_dir or paths.dist
+    result.report_page = target / REPORT_PAGE
+    write_atomic(result.report_page, validation_html(report, graph).encode("utf-8"))
     if report.conforms:
-        target = out_dir or paths.dist
         # Serialize everything before writing anything, so a failure leaves dist/ as it was.
         data = serialize_all(graph, list(FORMATS))
         payloads = {target / f"kzby-kg{FORMATS[fmt].suffix}": data[fmt] for fmt in FORMATS}

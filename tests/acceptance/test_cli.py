@@ -48,6 +48,7 @@ def test_build_writes_dist_and_summarises(run: Run, project: ProjectPaths, tmp_p
         "kzby-kg.jsonld",
         "kzby-kg.nt",
         "kzby-kg.ttl",
+        "validation.html",
     ]
 
 

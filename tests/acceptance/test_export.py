@@ -55,7 +55,8 @@ def test_exports_are_deterministic_across_processes(project: ProjectPaths, tmp_p
     )
     outputs = [{p.name: p.read_bytes() for p in sorted(d.iterdir())} for d in (here, there)]
     assert outputs[0] == outputs[1]
-    assert sorted(outputs[0]) == sorted(f"kzby-kg{f.suffix}" for f in FORMATS.values())
+    exports = sorted(f"kzby-kg{f.suffix}" for f in FORMATS.values())
+    assert sorted(outputs[0]) == sorted([*exports, "validation.html"])  # and the report page
     assert all(len(data) > 10_000 for data in outputs[0].values())
 
 
