@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import subprocess
 import threading
 import urllib.error
 import urllib.parse
@@ -27,7 +28,7 @@ from rdflib.namespace import RDF, RDFS
 from kzby_kg.paths import ProjectPaths
 from kzby_kg.querying.catalogue import StoredQuery
 from kzby_kg.querying.engines import open_backend
-from kzby_kg.web.app import serve_graph
+from kzby_kg.web.app import make_server, serve_graph
 from kzby_kg.web.links import LANGUAGES, MAX_LABELS, Labeller, kzd_href, local_of, ui
 from kzby_kg.web.pages import entity_html
 from kzby_kg.web.policy import Limits
@@ -282,8 +283,9 @@ def test_the_catalogue_gives_each_parameter_its_type_and_default(site: str) -> N
     questions = {q["name"]: q for q in json.loads(get(f"{site}/api")[1])}
     union = questions["members-of-union"]["parameters"]
     assert {"name": "union", "type": "iri", "required": True, "default": "kzd:eaeu"} in union
-    status, body = get(f"{site}/api/members-of-union?union=kzd:eaeu&date=yesterday")
-    assert status == 400 and body.count("\n") == 1 and "'date'" in body
+    status, body = get(f"{site}/api/members-of-union?union=kzd:eaeu&as_of=yesterday")
+    assert status == 400 and body.count("\n") == 1
+    assert body.startswith("parameter 'as_of': 'yesterday' is")
 
 
 # ---------------------------------------------------------------- report and ontology docs
@@ -330,3 +332,88 @@ def test_ontology_docs_are_served_read_only_from_their_folder(
         assert b"outside the docs" not in body and body.strip()
     status, _, _ = call(site + path, data=b"x", headers={"Content-Type": "text/plain"})
     assert status in (404, 405)
+
+
+# ---------------------------------------------------------------- slow: the full graph, a browser
+
+
+@pytest.fixture(scope="module")
+def full_site() -> Iterator[str]:
+    """``kzby-kg serve`` as users start it: the full graph, with the imported tables."""
+    server, pool = make_server("127.0.0.1", 0, "oxigraph", scope="full")
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    host, port = server.server_address[:2]
+    yield f"http://{host}:{port}"
+    server.shutdown()
+    pool.close()
+
+
+@pytest.mark.slow
+def test_every_link_on_belarus_full_page_resolves(full_site: str) -> None:
+    """All of them: 143 of Belarus's 1,006 links (catalogue agreements whose IRI holds %3A)
+    were 404s."""
+    status, page = get(f"{full_site}/id/belarus?scope=full&lang=ru")
+    assert status == 200
+    found = sorted({h for h in links(page, "/") if h.startswith(("/id/", "/iri?"))})
+    assert len(found) > 1000 and any("%253A" in h for h in found)
+    broken = [(h, s) for h in found if (s := get(full_site + h)[0]) != 200]
+    assert not broken, f"{len(broken)} of {len(found)} links do not resolve: {broken[:5]}"
+
+
+def chromium_dom(url: str, profile: Path) -> str:
+    from .test_serving import browser
+
+    flags = [
+        *(browser(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"),
+        *("--no-first-run", "--disable-background-networking", "--disable-component-update"),
+        *("--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=15000"),
+    ]
+    done = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True, timeout=120)
+    assert "<body" in done.stdout, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_query_page_form_labels_and_screenshot(full_site: str, tmp_path: Path) -> None:
+    """A stored question's typed form, prefilled with its default; results as labels linked to
+    entity pages, with the CURIE as the title; a bad value shows the server's one line; and
+    the README's screenshot of it."""
+    page = f"{full_site}/?example=members-of-union&run=1"
+    dom = chromium_dom(page, tmp_path / "profile")
+    form = dom.split('id="params"', 1)[1].split("</form>", 1)[0]
+    assert re.search(r'<input[^>]*name="union"[^>]*list="entities"[^>]*value="kzd:eaeu"', form)
+    assert re.search(r'<input name="as_of"[^>]*type="date"', form)
+    assert dom.count('<option value="kzd:') > 100, "the IRI input offers the graph's entities"
+    table = dom.split('id="result-table"', 1)[1].split("</table>", 1)[0]
+    assert re.search(r'<a href="/id/belarus" title="kzd:belarus"[^>]*>Belarus</a>', table), table
+    assert "kzd:belarus</a>" not in table, "cells show labels, not CURIEs"
+    russian = chromium_dom(page + "&lang=ru", tmp_path / "profile-ru")
+    table = russian.split('id="result-table"', 1)[1].split("</table>", 1)[0]
+    assert re.search(r'<a href="/id/belarus\?lang=ru" title="kzd:belarus"[^>]*>Беларусь</a>', table)
+    bad = chromium_dom(
+        f"{full_site}/?example=members-of-union&union=not+an+iri&run=1", tmp_path / "p-bad"
+    )
+    status = bad.split('id="status"', 1)[1].split("</span>", 1)[0]
+    assert "error 400: parameter &#39;union&#39;" in status or "error 400: parameter 'union'" in (
+        status
+    ), status
+    # the README's picture
+    from .test_serving import browser
+
+    shot = ROOT / "docs" / "screenshots" / "query-page.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            *(browser(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"),
+            *("--no-first-run", "--disable-background-networking", "--disable-sync"),
+            f"--user-data-dir={tmp_path / 'profile-shot'}",
+            "--virtual-time-budget=15000",
+            "--window-size=1400,1100",
+            f"--screenshot={shot}",
+            page,
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

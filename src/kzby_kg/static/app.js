@@ -246,7 +246,8 @@
       }
     }
     element.required = parameter.required;
-    if (value !== null && value !== undefined) { element.value = String(value); }
+    // the default as the input's own value attribute: a reset goes back to it
+    if (value !== null && value !== undefined) { element.defaultValue = String(value); }
     return element;
   }
 
