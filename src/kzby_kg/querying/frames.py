@@ -41,11 +41,11 @@ def frame(
     :param backend: the engine (default: Oxigraph on the project's cached store).
     :param limit: at most this many rows; ``offset``: skip this many first (see
         :func:`kzby_kg.query`).
-    :raises UsageError: for an unknown question (naming close matches), language or parameter,
-        before any engine is opened.
+    :raises UsageError: for an unknown question (naming close matches) or language, before
+        any engine is opened; for a bad parameter, as :func:`kzby_kg.query` does.
     """
     check_lang(lang)
-    stored_query(name).bindings(params)  # refuse a bad name or value before opening an engine
+    stored_query(name)  # an unknown name is refused before an engine is opened
     engine = backend or open_backend()
     result = query(name, engine, limit=limit, offset=offset, **params)
     return result.to_dataframe(labels, lang, backend=engine)
