@@ -11,10 +11,13 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from kzby_kg.errors import UsageError
+from kzby_kg.errors import QueryError, UsageError
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -26,10 +29,54 @@ if TYPE_CHECKING:
     from kzby_kg.querying.results import QueryResult
 
 
-def cmd_build(args: argparse.Namespace) -> int:
-    from kzby_kg.pipeline import build
+def _step(text: str) -> None:
+    """Say on stderr which step of a long job starts, on a terminal only: pipes, logs and tests
+    stay clean."""
+    if sys.stderr.isatty():
+        print(f"kzby-kg: {text}…", file=sys.stderr, flush=True)
 
-    result = build(args.root, Path(args.out) if args.out else None)
+
+#: the steps of ``kzby_kg.pipeline.build`` a terminal is told about, by the function that does
+#: each (the pipeline takes no progress hook; it calls these by their module-level names)
+_BUILD_STEPS = {
+    "vendor": "importing the vendored tables that changed",
+    "load_store": "loading the ontology and data",
+    "write_ontology_docs": "updating docs/ontology",
+    "validate_store": "validating against the SHACL shapes",
+    "serialize_all": "writing dist/",
+}
+
+
+@contextmanager
+def _announced(module: ModuleType, steps: dict[str, str]) -> Iterator[None]:
+    """While the block runs, each named function of ``module`` first says its step (see
+    :func:`_step`); on anything but a terminal nothing is replaced."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    saved = {name: getattr(module, name) for name in steps if hasattr(module, name)}
+
+    def announcing(name: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            _step(steps[name])
+            return saved[name](*args, **kwargs)
+
+        return call
+
+    try:
+        for name in saved:
+            setattr(module, name, announcing(name))
+        yield
+    finally:
+        for name, function in saved.items():
+            setattr(module, name, function)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from kzby_kg import pipeline
+
+    with _announced(pipeline, _BUILD_STEPS):
+        result = pipeline.build(args.root, Path(args.out) if args.out else None)
     print(result.format())
     return 0 if result.report.conforms else 1
 
@@ -99,12 +146,49 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _suffixes() -> dict[str, str]:
+    """File extension -> the export format it means, from the one table of graph formats (and
+    the network formats' own extensions)."""
+    from kzby_kg.rdf.formats import GRAPH_FORMATS
+
+    table = {f.suffix: f.name for f in GRAPH_FORMATS.values() if f.suffix}
+    return {**table, ".json-ld": "jsonld", ".graphml": "graphml", ".gexf": "gexf"}
+
+
+def _export_format(given: str | None, output: str | None) -> str:
+    """The format to write: ``--format``, else the one the output's extension names (turtle
+    on standard output). An extension and a ``--format`` that disagree are refused, so that
+    ``-o x.nt`` never holds Turtle.
+
+    :raises UsageError: naming both, or listing the extensions known.
+    """
+    if not output:
+        return given or "turtle"
+    suffixes = _suffixes()
+    suffix = Path(output).suffix.lower()
+    implied = suffixes.get(suffix)
+    if given is None:
+        if implied is None:
+            known = ", ".join(f"{s} ({f})" for s, f in suffixes.items())
+            what = f"the extension {suffix!r} names no format" if suffix else "no extension names"
+            raise UsageError(
+                f"-o {output}: {what} this command writes; use one of {known}, or give --format"
+            )
+        return implied
+    if implied is not None and implied != given:
+        raise UsageError(
+            f"--format {given} contradicts -o {output}, whose extension {suffix} means {implied}"
+        )
+    return given
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from kzby_kg.rdf.load import load
     from kzby_kg.rdf.write import export, serialize
     from kzby_kg.views.network_io import NETWORK_FORMATS, network_bytes, write_network
     from kzby_kg.views.networks import to_networkx
 
+    args.format = _export_format(args.format, args.output)
     if args.fast:
         return _export_fast(args)
     graph = load(args.root)
@@ -230,9 +314,11 @@ def cmd_draw(args: argparse.Namespace) -> int:
     from kzby_kg.views.networks import draw_network
 
     drawing_format(Path(args.output))  # a wrong suffix fails before the graph is loaded
-    figure = draw_network(
-        _scoped_graph(args), scope=args.scope, lang=args.lang, as_of=args.as_of, view=args.view
-    )
+    _step("loading the graph")
+    graph = _scoped_graph(args)
+    _step("laying out and drawing the network")
+    figure = draw_network(graph, scope=args.scope, lang=args.lang, as_of=args.as_of, view=args.view)
+    _step("writing the figure")
     print(f"wrote {save_figure(figure, Path(args.output))}", file=sys.stderr)
     _note_hidden(args)
     return 0
@@ -316,10 +402,29 @@ def _params(pairs: list[str]) -> dict[str, str]:
     return params
 
 
+def _check_tag(tag: str, known: set[str]) -> None:
+    """Refuse a tag no question has: an empty list would look like an answer.
+
+    :raises UsageError: listing the known tags, the closest first when one is close.
+    """
+    import difflib
+
+    if tag in known:
+        return
+    close = difflib.get_close_matches(tag, sorted(known), n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise UsageError(
+        f"--tag: no question has the tag {tag!r}; {hint}tags: {', '.join(sorted(known))}"
+    )
+
+
 def cmd_queries(args: argparse.Namespace) -> int:
     from kzby_kg.querying.catalogue import catalogue
 
-    for query in catalogue(args.root).values():
+    questions = catalogue(args.root)
+    if args.tag:
+        _check_tag(args.tag, {tag for query in questions.values() for tag in query.tags})
+    for query in questions.values():
         if args.tag and args.tag not in query.tags:
             continue
         params = ", ".join(
@@ -385,14 +490,19 @@ def _answer(
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    from kzby_kg.querying.parameters import resolve_entity_values
     from kzby_kg.querying.questions import stored_query
 
     stored = stored_query(args.name, args.root)
     values = _params(args.param)
-    # refuse bad parameters, limits and offsets before loading anything
-    bindings = stored.bindings(values)
+    # entity parameters take a label, a CURIE or an IRI: they are resolved against the store;
+    # everything else (and every parameter's name) is refused before anything is loaded
+    entities = {p.name for p in stored.parameters if p.kind == "iri" and p.name in values}
+    stored.bindings({**values, **dict.fromkeys(entities, "urn:kzby-kg:pending")})
     text = stored.sliced(args.limit, args.offset)
-    _answer(args, _backend(args), text, bindings)
+    backend = _backend(args)
+    values.update(resolve_entity_values(backend, {n: values[n] for n in entities}))
+    _answer(args, backend, text, stored.bindings(values))
     return 0
 
 
@@ -406,8 +516,65 @@ def cmd_sparql(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"-f: cannot read {args.file}: {exc.strerror}") from exc
     query_form(text)  # refuse updates before loading anything
-    _answer(args, _backend(args), text)
+    declared, added = _declare_prefixes(text)
+    try:
+        _answer(args, _backend(args), declared)
+    except QueryError as exc:
+        raise QueryError(_one_line_error(str(exc), text, added)) from exc
     return 0
+
+
+def _declare_prefixes(text: str) -> tuple[str, int]:
+    """The query with a ``PREFIX`` line for each project prefix (kzby:, kzd:, …) it uses but
+    does not declare, and how many lines that added. Declarations in the text are the one thing
+    every engine (Oxigraph, rdflib, any endpoint) reads alike; the user's own are kept."""
+    import re
+
+    from kzby_kg.querying.text import blank_out
+    from kzby_kg.rdf.namespaces import PREFIXES
+
+    clean = blank_out(text)
+    declared = set(re.findall(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)\s*:", clean))
+    missing = [
+        name
+        for name in PREFIXES
+        if name not in declared and re.search(rf"(?<![\w.\-?$:]){re.escape(name)}:", clean)
+    ]
+    if not missing:
+        return text, 0
+    header = " ".join(f"PREFIX {name}: <{PREFIXES[name]}>" for name in missing)
+    return f"{header}\n{text}", 1
+
+
+def _one_line_error(message: str, text: str, added: int) -> str:
+    """An engine's complaint about a query as one line, at the user's own line and column:
+    Oxigraph lists every character it expected (Unicode ranges over several lines)."""
+    import re
+
+    from kzby_kg.rdf.namespaces import PREFIXES
+
+    found = re.search(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)
+    if found is None:  # rdflib's or a server's message: its first line, at the user's line
+        first = re.sub(r"\s*\(at char \d+\),?", "", (message.splitlines() or [""])[0])
+        return re.sub(r"\(line:(\d+)", lambda m: f"(line:{int(m.group(1)) - added}", first)
+    line, column, detail = int(found.group(1)) - added, int(found.group(2)), found.group(3)
+    lines = text.splitlines()
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    near = source[column - 1 : column + 29].strip() or source[max(0, column - 31) :].strip()
+    where = f"query failed: syntax error at line {line}, column {column}"
+    if near:
+        where += f", near {near!r}"
+    if "Prefix not found" in detail:
+        names = re.findall(r"([A-Za-z][\w.-]*)?:", source[: column - 1])
+        prefix = f"{names[-1]}:" if names else "a prefix"
+        return (
+            f"{where}: {prefix} is not declared; add PREFIX {prefix} <…> (the project's own "
+            f"prefixes need none: {', '.join(p + ':' for p in PREFIXES)})"
+        )
+    detail = detail.splitlines()[0] if detail else ""
+    if len(detail) > 80 or "\\u{" in detail:
+        detail = "unexpected text"
+    return f"{where}: {detail}"
 
 
 def cmd_push(args: argparse.Namespace) -> int:

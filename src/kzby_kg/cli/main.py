@@ -21,6 +21,58 @@ LANGUAGES = ("en", "ru", "kk", "be")
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "markdown")
 
 
+#: each subcommand's --help description: what it is for, beyond the one-line list entry
+_DESCRIPTIONS = {
+    "build": "Load the ontology and data, validate them with SHACL, write the exports to dist/ "
+    "and print a summary. Exits 1 if the graph violates a shape.",
+    "validate": "Validate the graph (and any extra Turtle files) against the SHACL shapes and "
+    "print each result with labels. Exits 1 on a violation.",
+    "import": "Add a CSV table to the graph through a declared mapping (mappings/), citing the "
+    "data set release as the source of every fact it adds.",
+    "export": "Write the graph as Turtle, N-Triples or JSON-LD (the same graph gives the same "
+    "bytes), or its network view as GraphML, GEXF or node-link JSON. The format follows "
+    "-o's extension unless --format names it.",
+    "path": "The shortest paths between two entities in the network view, each hop with the "
+    "facts (and sources) that link it.",
+    "neighbours": "The entities within some hops of an entity in the network view.",
+    "centrality": "The most central entities of the network view, by degree, PageRank or "
+    "betweenness.",
+    "timeline": "Every dated fact in time order, each with its sources; for one entity, or all.",
+    "draw": "Draw the network view as a PNG or SVG figure.",
+    "queries": "List the stored questions (queries/*.rq) with their parameters and defaults.",
+    "query": "Run a stored question by name. Entity parameters take a label in any language, "
+    "a CURIE or an IRI.",
+    "sparql": "Run a read-only SPARQL query. The project's prefixes (kzby:, kzd:, ...) need no "
+    "PREFIX declaration.",
+    "push": "Load the graph into a named graph of a SPARQL 1.1 server, replacing it in one step.",
+    "serve": "Serve a read-only SPARQL endpoint, the stored questions as an API, and pages "
+    "for people, with limits on what each query may cost.",
+    "describe": "Every fact about one entity, each with its sources. The entity is a label in "
+    "any language, a CURIE or an IRI.",
+}
+
+
+class _Version(argparse.Action):
+    """``--version``: read from the installed package's metadata only when asked, so that
+    start-up does not pay for importlib.metadata."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("kzby-kg")
+        except PackageNotFoundError:
+            number = "unknown (not installed)"
+        print(f"{parser.prog} {number}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -30,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kzby-kg",
         description="A cited knowledge graph of Kazakhstan-Belarus relations in the EAEU.",
+    )
+    parser.add_argument(
+        "--version", action=_Version, nargs=0, help="print the installed version and exit"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -87,8 +142,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", parents=[common], help="write the graph (deterministic, atomic)")
     p.add_argument(
         "--format",
-        default="turtle",
+        default=None,
         choices=["turtle", "nt", "jsonld", "graphml", "gexf", "nodelink"],
+        help="what to write (default: the one -o's extension names: .ttl, .nt, .jsonld, "
+        ".graphml, .gexf; turtle on standard output)",
     )
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
     p.add_argument(
@@ -116,7 +173,13 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     network = argparse.ArgumentParser(add_help=False, parents=[scoped])
-    network.add_argument("--view", default="entities", choices=["entities", "full"])
+    network.add_argument(
+        "--view",
+        default="entities",
+        choices=["entities", "full"],
+        help="entities: facts become labelled edges between entities (default); full: every "
+        "triple is an edge",
+    )
     network.add_argument("--as-of", help="keep the edges valid on this date (YYYY-MM-DD)")
     network.add_argument("--lang", default="en", choices=LANGUAGES, help="language of labels")
 
@@ -129,13 +192,18 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=commands.cmd_path)
 
     p = sub.add_parser("neighbours", parents=[common, network], help="entities near an entity")
-    p.add_argument("entity")
+    p.add_argument("entity", help="a label in any language, a CURIE (kzd:belarus) or an IRI")
     p.add_argument("--depth", type=int, default=1, help="hops (default 1)")
     p.set_defaults(func=commands.cmd_neighbours)
 
     p = sub.add_parser("centrality", parents=[common, network], help="the most central entities")
-    p.add_argument("--measure", default="degree", choices=["degree", "pagerank", "betweenness"])
-    p.add_argument("--top", type=int, default=10)
+    p.add_argument(
+        "--measure",
+        default="degree",
+        choices=["degree", "pagerank", "betweenness"],
+        help="which centrality to rank by (default degree)",
+    )
+    p.add_argument("--top", type=int, default=10, help="how many entities to list (default 10)")
     p.set_defaults(func=commands.cmd_centrality)
 
     p = sub.add_parser(
@@ -175,7 +243,12 @@ def _parser() -> argparse.ArgumentParser:
     backend.add_argument("--endpoint", help="run on this SPARQL 1.1 endpoint instead")
     backend.add_argument("--default-graph", help="default graph IRI on the endpoint")
     backend.add_argument("--retries", type=int, default=3, help="retries on HTTP 429/503")
-    backend.add_argument("--format", default="table", choices=list(RESULT_FORMATS))
+    backend.add_argument(
+        "--format",
+        default="table",
+        choices=list(RESULT_FORMATS),
+        help="table (default, with labels), markdown, or csv, tsv and json (streamed)",
+    )
     backend.add_argument("--lang", default="en", choices=LANGUAGES, help="language of labels")
 
     p = sub.add_parser("queries", parents=[common], help="list the stored questions")
@@ -237,8 +310,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "serve", parents=[common], help="serve a read-only SPARQL endpoint and pages"
     )
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine)"
+    )
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     p.add_argument(
         "--scope",
         default="full",
@@ -253,8 +328,15 @@ def _parser() -> argparse.ArgumentParser:
         help=f"engine that answers queries (default {DEFAULT_STORE})",
     )
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per query (default 10)")
-    p.add_argument("--max-rows", type=int, default=10_000)
-    p.add_argument("--max-query-length", type=int, default=20_000)
+    p.add_argument(
+        "--max-rows", type=int, default=10_000, help="rows a query may answer (default 10000)"
+    )
+    p.add_argument(
+        "--max-query-length",
+        type=int,
+        default=20_000,
+        help="characters a query text may have (default 20000)",
+    )
     p.add_argument("--max-concurrent", type=int, default=2, help="queries run at once")
     p.add_argument(
         "--answer-cache-mb",
@@ -283,24 +365,61 @@ def _parser() -> argparse.ArgumentParser:
         "--lang", default="en", choices=("en", "ru", "kk"), help="language of headings and labels"
     )
     p.set_defaults(func=commands.cmd_report)
+    for action in sub._choices_actions:
+        command = sub.choices[action.dest]
+        command.description = command.description or _DESCRIPTIONS.get(
+            action.dest, (action.help or "").capitalize()
+        )
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code instead of raising."""
-    args = _parser().parse_args(argv)
+def _closed_pipe(exc: BaseException) -> bool:
+    """True when ``exc`` is, or was caused by, a write to a reader that went away
+    (``kzby-kg … | head``): a library may have wrapped it in one of its own errors."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, BrokenPipeError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _silence_stdout() -> None:
+    """Point standard output at devnull, so that the interpreter's final flush of what is still
+    buffered does not fail again on the closed pipe (the Python docs' SIGPIPE note)."""
     try:
-        return int(args.func(args))
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (output captured in-process)
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code instead of raising.
+
+    A reader that closes the pipe early ends the command quietly with exit code 0: no message,
+    no traceback.
+    """
+    try:
+        args = _parser().parse_args(argv)
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, inside the boundary, not at exit
+        return code
     except KzbyError as exc:
+        if _closed_pipe(exc):
+            _silence_stdout()
+            return 0
         print(f"kzby-kg: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("kzby-kg: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # the reader went away (`kzby-kg … | head`): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
     except Exception as exc:  # a bug: one line for the user, the traceback on request
+        if _closed_pipe(exc):
+            _silence_stdout()
+            return 0
         if os.environ.get("KZBY_KG_DEBUG") == "1":
             raise
         print(

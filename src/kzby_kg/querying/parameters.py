@@ -10,27 +10,37 @@ never pasted into query text.
 
 from __future__ import annotations
 
+import difflib
 import re
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Literal, URIRef
+from rdflib.namespace import RDFS
 from rdflib.term import Identifier
 
-from kzby_kg.errors import UsageError
+from kzby_kg.errors import AmbiguousEntityError, UnknownEntityError, UsageError
 from kzby_kg.querying.text import where_body_start
-from kzby_kg.rdf.curies import expand, is_safe_iri
+from kzby_kg.rdf.curies import compact, expand, is_safe_iri
 from kzby_kg.rdf.literals import parse_literal
+
+if TYPE_CHECKING:
+    from kzby_kg.querying.backend import Backend
 
 __all__ = [
     "MAX_SLICE",
+    "EntityNames",
     "Parameter",
+    "entity_names",
+    "entity_text",
     "find_parameters",
     "inline_bindings",
     "parameter_name",
     "parse_slice",
     "parse_value",
+    "resolve_entity_values",
 ]
 
 _PARAM = re.compile(r"\?(__?)([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)")
@@ -191,3 +201,171 @@ def parse_slice(name: str, raw: Any, maximum: int = MAX_SLICE) -> int | None:
     if value > maximum:
         raise UsageError(f"{name}: {value} is above the maximum of {maximum}")
     return value
+
+
+# ---------------------------------------------------------------- entities by any name
+
+
+def entity_text(entity: str | URIRef) -> str:
+    """The text of an entity argument, whichever way it was spelled: an rdflib ``URIRef`` is
+    its IRI, anything else is stripped text (a label, a CURIE or an IRI)."""
+    return str(entity).strip()
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+@dataclass
+class EntityNames:
+    """Every name of every entity, so that one rule turns what a user typed into one entity.
+
+    The ids are whatever the caller names entities by (IRIs for a graph or a SPARQL store,
+    CURIEs for a network); the rule is the same for each, so ``describe``, the network views,
+    the timeline and stored questions' parameters accept the same names.
+
+    >>> names = EntityNames()
+    >>> names.add("kzd:belarus", "Belarus", curie="kzd:belarus")
+    >>> names.add("kzd:commission", "Belarusian-Kazakh intergovernmental commission",
+    ...           curie="kzd:commission")
+    >>> names.pick("belarus")
+    'kzd:belarus'
+    >>> names.suggest("Commission")
+    ['Belarusian-Kazakh intergovernmental commission (kzd:commission)']
+    """
+
+    #: normalised name -> the ids that bear it
+    names: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: id -> its CURIE (or IRI) and the label shown for it
+    curies: dict[str, str] = field(default_factory=dict)
+    shown: dict[str, str] = field(default_factory=dict)
+    #: ids that give way to an entity of the same name (code-list values, vocabulary terms)
+    minor: set[str] = field(default_factory=set)
+    #: ids shown by a preferred label rather than the first name seen
+    preferred: set[str] = field(default_factory=set)
+
+    def add(self, ident: str, name: str, *, curie: str | None = None, minor: bool = False) -> None:
+        """Record that ``ident`` is called ``name``; the first name added is the one shown,
+        unless a later one is English."""
+        self.names[_normal(name)].add(ident)
+        self.curies.setdefault(ident, curie or compact(ident))
+        self.shown.setdefault(ident, name)
+        if minor:
+            self.minor.add(ident)
+
+    def prefer_shown(self, ident: str, name: str) -> None:
+        """Show ``name`` for ``ident`` (its English rdfs:label) instead of the first name seen;
+        of several, the first in sorted order, as :func:`kzby_kg.rdf.labels.label` picks."""
+        if ident not in self.preferred or name < self.shown[ident]:
+            self.shown[ident] = name
+            self.preferred.add(ident)
+
+    def _display(self, ident: str) -> str:
+        return f"{self.shown.get(ident, ident)} ({self.curies.get(ident, ident)})"
+
+    def pick(self, name: str) -> str:
+        """The one id whose name is ``name`` (case and spacing aside).
+
+        :raises AmbiguousEntityError: listing every candidate, when several share the name and
+            none is a better match than the others.
+        :raises UnknownEntityError: with close matches, when none bears it.
+        """
+        matches = set(self.names.get(_normal(name), ()))
+        if len(matches) > 1:
+            # a code-list value (a keyword, a status) gives way to an entity of the same name
+            matches = (matches - self.minor) or matches
+        if len(matches) == 1:
+            return next(iter(matches))
+        if matches:
+            ordered = sorted(matches, key=lambda i: self.curies.get(i, i))
+            raise AmbiguousEntityError(
+                name, [(self.curies.get(i, i), self.shown.get(i, i)) for i in ordered]
+            )
+        raise UnknownEntityError(name, self.suggest(name))
+
+    def suggest(self, name: str, limit: int = 5) -> list[str]:
+        """Entities a user may have meant, best first: one whose CURIE's local name is the
+        word, then those whose names contain it as a word (shorter names, nearer the word,
+        first), then names and CURIEs close to it in spelling (difflib), then names that
+        contain it inside a longer word.
+        Vocabulary terms and code-list values rank after the things they describe."""
+        wanted = _normal(name)
+        local = wanted.rpartition(":")[2].replace(" ", "-")
+        scores: dict[str, float] = defaultdict(float)
+
+        def score(ident: str, value: float) -> None:
+            if ident in self.minor or self.curies.get(ident, "").startswith("kzby:"):
+                value -= 0.4
+            scores[ident] = max(scores[ident], value)
+
+        for ident, curie in self.curies.items():
+            if local and curie.rpartition(":")[2].casefold() == local:
+                score(ident, 3.0)
+        if len(wanted) >= 3:
+            word = re.compile(rf"(?<!\w){re.escape(wanted)}(?!\w)")
+            for key, idents in self.names.items():
+                if wanted in key:
+                    # a whole word outranks spelling; a part of a word ranks below close spelling
+                    value = (1.5 if word.search(key) else 0.5) + 0.5 * len(wanted) / len(key)
+                    for ident in idents:
+                        score(ident, value)
+        by_curie = {c.casefold(): i for i, c in self.curies.items()}
+        candidates = [*self.names, *by_curie]
+        for key in difflib.get_close_matches(wanted, candidates, n=10, cutoff=0.6):
+            ratio = difflib.SequenceMatcher(None, wanted, key).ratio()
+            for ident in self.names.get(key, {by_curie.get(key, "")} - {""}):
+                score(ident, ratio)
+        best = sorted(scores, key=lambda i: (-scores[i], self.curies.get(i, i)))
+        return [self._display(i) for i in best[:limit]]
+
+
+#: names of entities in any store, as the graph view reads them (rdfs:label, skos:prefLabel,
+#: skos:altLabel, kzby:abbreviation); a code-list value is a skos:Concept
+_NAMES_QUERY = """
+SELECT ?entity ?name ?concept ?property WHERE {
+  VALUES ?property {
+    <http://www.w3.org/2000/01/rdf-schema#label> <http://www.w3.org/2004/02/skos/core#prefLabel>
+    <http://www.w3.org/2004/02/skos/core#altLabel> <https://w3id.org/kzby-kg/ontology#abbreviation>
+  }
+  ?entity ?property ?name .
+  FILTER(isIRI(?entity) && isLiteral(?name))
+  BIND(EXISTS { ?entity a <http://www.w3.org/2004/02/skos/core#Concept> } AS ?concept)
+}
+"""
+_EXISTS_QUERY = "ASK WHERE { { ?_entity ?p ?o } UNION { ?s ?q ?_entity } }"
+
+
+def entity_names(backend: Backend) -> EntityNames:
+    """Every entity's names as ``backend`` holds them, English ones shown first."""
+    index = EntityNames()
+    for entity, name, concept, prop in backend.run(_NAMES_QUERY).rows:
+        if entity is None or name is None:
+            continue
+        index.add(str(entity), str(name), minor=str(concept) in ("true", "1"))
+        if isinstance(name, Literal) and name.language == "en" and prop == RDFS.label:
+            index.prefer_shown(str(entity), str(name))
+    return index
+
+
+def resolve_entity_values(backend: Backend, values: dict[str, str]) -> dict[str, str]:
+    """Entity parameters' values as IRIs: each may be a label in any language, a CURIE or an
+    IRI, resolved the way ``kzby-kg describe`` resolves names. An IRI or CURIE the store does
+    not hold is not passed on to give a silent empty answer: it is refused, with close matches.
+
+    :raises UsageError: naming the parameter, for an unknown or ambiguous entity.
+    """
+    resolved: dict[str, str] = {}
+    index: EntityNames | None = None
+    for name, raw in values.items():
+        text = entity_text(raw)
+        iri = expand(text)
+        known = is_safe_iri(iri) and iri.startswith(_SCHEMES)
+        if known and backend.run(_EXISTS_QUERY, {"_entity": URIRef(iri)}).boolean:
+            resolved[name] = iri
+            continue
+        index = index or entity_names(backend)
+        try:
+            resolved[name] = index.pick(text)
+        except (UnknownEntityError, AmbiguousEntityError) as exc:
+            raise UsageError(f"parameter {name!r}: {exc}") from exc
+    return resolved

@@ -6,7 +6,6 @@ event, observation, statement, ...) that points at it. Facts are grouped by the 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,35 +15,48 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, TIME
 from rdflib.term import Node
 
-from kzby_kg.errors import AmbiguousEntityError, UnknownEntityError
+from kzby_kg.querying.parameters import EntityNames, entity_text
+from kzby_kg.rdf.curies import expand
 from kzby_kg.rdf.labels import curie, label, labels_by_language
 from kzby_kg.rdf.namespaces import KZBY
 from kzby_kg.rdf.temporal import instant_value
 
-__all__ = ["Description", "Fact", "describe", "fact_entry", "resolve", "when"]
+__all__ = ["Description", "Fact", "describe", "fact_entry", "graph_names", "resolve", "when"]
 
 _NAME_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, KZBY.abbreviation)
 _SKIP_OUTGOING = {RDFS.label, SKOS.prefLabel, RDF.type}
 
 
-def _normal(text: str) -> str:
-    return " ".join(text.casefold().split())
+def graph_names(graph: Graph) -> EntityNames:
+    """Every entity's names in ``graph``: the index :func:`resolve` picks from."""
+    index = EntityNames()
+    for prop in _NAME_PROPERTIES:
+        for subject, value in graph.subject_objects(prop):
+            if isinstance(subject, URIRef) and isinstance(value, Literal):
+                concept = (subject, RDF.type, SKOS.Concept) in graph
+                index.add(str(subject), str(value), minor=concept)
+                if value.language == "en" and prop == RDFS.label:
+                    index.prefer_shown(str(subject), str(value))
+    return index
 
 
-def resolve(graph: Graph, name: str) -> URIRef:
-    """The one entity a user means by ``name``: an IRI, a CURIE, or a label in any language.
+def resolve(graph: Graph, name: str | URIRef) -> URIRef:
+    """The one entity a user means by ``name``: a label in any language, a CURIE, an IRI
+    string or a ``URIRef``. Every view that takes an entity resolves it here.
 
     >>> from kzby_kg.rdf.load import load
     >>> resolve(load(), "Қазақстан")
     rdflib.term.URIRef('https://w3id.org/kzby-kg/id/kazakhstan')
 
     :raises AmbiguousEntityError: listing every match, when several entities share the name.
-    :raises UnknownEntityError: with close matches, when nothing does.
+    :raises UnknownEntityError: with close matches (labels containing the word first), when
+        nothing does.
     """
-    text = name.strip()
-    if text.startswith(("http://", "https://", "urn:")):
-        node = URIRef(text)
-        if (node, None, None) in graph:
+    text = entity_text(name)
+    iri = expand(text)
+    if iri.startswith(("http://", "https://", "urn:")) or isinstance(name, URIRef):
+        node = URIRef(iri)
+        if (node, None, None) in graph or (None, None, node) in graph:
             return node
     elif ":" in text and " " not in text:
         try:
@@ -53,33 +65,7 @@ def resolve(graph: Graph, name: str) -> URIRef:
             node = None
         if node is not None and (node, None, None) in graph:
             return node
-    wanted = _normal(text)
-    matches: set[URIRef] = set()
-    names: dict[str, set[URIRef]] = defaultdict(set)
-    for prop in _NAME_PROPERTIES:
-        for subject, value in graph.subject_objects(prop):
-            if isinstance(subject, URIRef) and isinstance(value, Literal):
-                key = _normal(str(value))
-                names[key].add(subject)
-                if key == wanted:
-                    matches.add(subject)
-    if len(matches) > 1:
-        # A code-list value (a keyword, a status) gives way to an entity of the same name.
-        entities = {m for m in matches if (m, RDF.type, SKOS.Concept) not in graph}
-        matches = entities or matches
-    if len(matches) == 1:
-        return next(iter(matches))
-    if matches:
-        ordered = sorted(matches, key=lambda n: curie(graph, n))
-        raise AmbiguousEntityError(name, [(curie(graph, n), label(graph, n)) for n in ordered])
-    close = difflib.get_close_matches(wanted, list(names), n=5, cutoff=0.6)
-    suggestions = []
-    for key in close:
-        for node in sorted(names[key], key=str):
-            suggestion = f"{label(graph, node)} ({curie(graph, node)})"
-            if suggestion not in suggestions:
-                suggestions.append(suggestion)
-    raise UnknownEntityError(name, suggestions[:5])
+    return URIRef(graph_names(graph).pick(text))
 
 
 def _interval(graph: Graph, node: Node, lang: str) -> str:
@@ -222,14 +208,18 @@ def fact_entry(graph: Graph, node: URIRef, lang: str, is_fact: bool) -> Fact:
 
 
 def describe(
-    graph: Graph, entity: URIRef, lang: str = "en", *, imported: bool = True
+    graph: Graph, entity: str | URIRef, lang: str = "en", *, imported: bool = True
 ) -> Description:
     """Gather the entity's own properties and every fact node that refers to it.
+
+    ``entity`` is a label in any language, a CURIE, an IRI or a ``URIRef`` (see
+    :func:`resolve`).
 
     Facts on the entity itself carry its own sources; fact nodes carry theirs. With
     ``imported=False``, fact nodes an import generated (1,600 catalogue agreements of one state)
     are counted in ``hidden`` instead of listed.
     """
+    entity = resolve(graph, entity)
     description = Description(
         curie=curie(graph, entity),
         label=label(graph, entity, lang),

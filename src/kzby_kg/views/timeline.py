@@ -10,7 +10,7 @@ from rdflib.namespace import DCTERMS, RDF
 
 from kzby_kg.errors import UsageError
 from kzby_kg.rdf.namespaces import KZBY
-from kzby_kg.views.describe import Fact, fact_entry, when
+from kzby_kg.views.describe import Fact, fact_entry, resolve, when
 
 __all__ = ["TimelineEntry", "timeline"]
 
@@ -36,7 +36,7 @@ def _check_bound(name: str, value: str | None) -> str | None:
 
 def timeline(
     graph: Graph,
-    entity: URIRef | None = None,
+    entity: str | URIRef | None = None,
     start: str | None = None,
     end: str | None = None,
     lang: str = "en",
@@ -44,9 +44,19 @@ def timeline(
     """Dated facts (with a source) naming ``entity`` (or all), between start and end inclusive.
 
     Bounds compare at the coarser precision: ``--from 2015`` keeps 2015-01-01 and "2015".
+    ``entity`` is a label in any language, a CURIE, an IRI string or a ``URIRef`` (see
+    :func:`kzby_kg.views.describe.resolve`).
+
+    :raises UsageError: for a malformed bound, or a range that ends before it starts (which
+        could only ever be empty).
+    :raises UnknownEntityError: for an entity the graph does not hold.
     """
     _check_bound("from", start)
     _check_bound("to", end)
+    if start and end and start[: len(end)] > end[: len(start)]:
+        raise UsageError(f"--from {start} is after --to {end}: no date lies in that range")
+    if entity is not None:
+        entity = resolve(graph, entity)
     entries = []
     for fact in sorted(set(graph.subjects(DCTERMS.source)), key=str):
         # a party's acts on an instrument show under the instrument; the treaty-status-by-party

@@ -6,12 +6,23 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kzby_kg.errors import UsageError
+from kzby_kg.errors import UnknownEntityError, UsageError
+from kzby_kg.querying.parameters import EntityNames, entity_text
+from kzby_kg.rdf.curies import compact, expand
 
 if TYPE_CHECKING:
     import networkx as nx
+    from rdflib import URIRef
 
-__all__ = ["MEASURES", "PathStep", "centrality", "format_paths", "neighbours", "shortest_paths"]
+__all__ = [
+    "MEASURES",
+    "PathStep",
+    "centrality",
+    "format_paths",
+    "neighbours",
+    "resolve_node",
+    "shortest_paths",
+]
 
 MEASURES = ("degree", "pagerank", "betweenness")
 
@@ -25,9 +36,31 @@ class PathStep:
     edges: tuple[dict[str, Any], ...]
 
 
-def _require(net: nx.MultiDiGraph, node: str) -> None:
-    if node not in net:
-        raise UsageError(f"{node} is not a node of the {net.graph.get('view', '')} view")
+def resolve_node(net: nx.MultiDiGraph, name: str | URIRef) -> str:
+    """The node (a CURIE) a user means by ``name``: a label in any language, a CURIE, an IRI
+    string or a ``URIRef``, picked by the same rule as :func:`kzby_kg.views.describe.resolve`
+    over the labels the network's nodes carry.
+
+    :raises AmbiguousEntityError: listing the candidates, when several nodes share the name.
+    :raises UsageError: with close matches, when no node bears it.
+    """
+    text = entity_text(name)
+    node = compact(expand(text))
+    if node in net:
+        return node
+    index = EntityNames()
+    for ident, data in net.nodes(data=True):
+        names = [v for k, v in data.items() if k.startswith("label") and isinstance(v, str)]
+        for value in names:
+            index.add(ident, value, curie=ident, minor=data.get("types") == "skos:Concept")
+        if data.get("label"):
+            index.prefer_shown(ident, data["label"])
+    try:
+        return index.pick(text)
+    except UnknownEntityError as exc:
+        hint = f"; did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else ""
+        view = net.graph.get("view", "")
+        raise UsageError(f"{text!r} is not a node of the {view} view{hint}") from exc
 
 
 def _edges_between(net: nx.MultiDiGraph, a: str, b: str) -> tuple[dict[str, Any], ...]:
@@ -40,15 +73,18 @@ def _edges_between(net: nx.MultiDiGraph, a: str, b: str) -> tuple[dict[str, Any]
     )
 
 
-def shortest_paths(net: nx.MultiDiGraph, a: str, b: str, limit: int = 5) -> list[list[PathStep]]:
-    """Up to ``limit`` shortest paths from a to b, ignoring edge direction.
+def shortest_paths(
+    net: nx.MultiDiGraph, a: str | URIRef, b: str | URIRef, limit: int = 5
+) -> list[list[PathStep]]:
+    """Up to ``limit`` shortest paths from a to b, ignoring edge direction. Each end is a
+    label in any language, a CURIE, an IRI string or a ``URIRef`` (see :func:`resolve_node`).
 
-    :raises UsageError: if a node is missing or no path joins them.
+    :raises UsageError: if an end names no node, or no path joins them.
     """
     import networkx as nx
 
-    _require(net, a)
-    _require(net, b)
+    a = resolve_node(net, a)
+    b = resolve_node(net, b)
     undirected = net.to_undirected(as_view=True)
     try:
         paths = []
@@ -64,11 +100,12 @@ def shortest_paths(net: nx.MultiDiGraph, a: str, b: str, limit: int = 5) -> list
     return paths
 
 
-def neighbours(net: nx.MultiDiGraph, node: str, depth: int = 1) -> dict[str, int]:
-    """Nodes within ``depth`` hops (either direction), with their distance."""
+def neighbours(net: nx.MultiDiGraph, node: str | URIRef, depth: int = 1) -> dict[str, int]:
+    """Nodes within ``depth`` hops (either direction), with their distance. ``node`` is a
+    label, a CURIE, an IRI string or a ``URIRef`` (see :func:`resolve_node`)."""
     import networkx as nx
 
-    _require(net, node)
+    node = resolve_node(net, node)
     if depth < 1:
         raise UsageError("--depth must be 1 or more")
     lengths = nx.single_source_shortest_path_length(
