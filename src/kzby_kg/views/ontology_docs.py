@@ -601,7 +601,12 @@ def _term_html(term: Term, documented: set[str]) -> str:
     rows = [
         _row("IRI", f'<a href="{escape(term.iri)}"><code>{escape(term.iri)}</code></a>'),
         _row("CURIE", f"<code>{escape(term.curie)}</code>"),
-        _row("vocabulary", vocab + ("" if term.minted else " (reused)")),
+        _row(
+            "vocabulary",
+            vocab
+            + ("" if term.minted else " (reused)")
+            + (f" · namespace <code>{escape(str(PREFIXES[prefix]))}</code>" if prefix else ""),
+        ),
         _row("aligns to", f"<ul>{references}</ul>" if references else ""),
         _row("superclasses" if is_class else "superproperties", _links(term.supers, documented)),
         _row("subclasses" if is_class else "subproperties", _links(term.subterms, documented)),
