@@ -208,8 +208,8 @@ def _timeline(b: _Briefing) -> str:
     svg = charts.timeline_chart(bars, marks, [b.name(x) for x in states], s, s["timeline"], last)
     note = f'<p class="note">{_esc(s["left_out"].format(n=left_out))}</p>' if left_out else ""
     table = _table(
-        [s["date"], s["what"], s["place"], ""],
-        [[_esc(d), w, p, n] for d, w, p, n in sorted(rows, key=lambda r: r[0])],
+        [s["date"], s["what"], s["place"]],
+        [[_esc(d), w + n, p] for d, w, p, n in sorted(rows, key=lambda r: r[0])],
     )
     return _figure(svg, _esc(s["timeline_caption"]), 1, s) + note + _details(s["data"], table)
 
@@ -313,7 +313,8 @@ def _migration(b: _Briefing) -> str:
             year = int(_text(row["year"])[:4])
             points[year] = total * _multiplier(b, row["unitMult"])
             what = s["undesa_series"].format(origin=b.name(origin), destination=b.name(destination))
-            rows.append([_esc(year), _esc(what), f"{points[year]:,.0f}", b.cite(row["source"])])
+            cell = f"{points[year]:,.0f}{b.cite(row['source'])}"
+            rows.append([_esc(year), _esc(what), cell])
         if points:
             what = s["undesa_series"].format(origin=b.name(origin), destination=b.name(destination))
             series.append(charts.MigrantSeries(what, points))
@@ -328,7 +329,7 @@ def _migration(b: _Briefing) -> str:
         text = f"{b.name(row['group'])}: {qualifier + ' ' if qualifier else ''}{persons:,.0f}"
         article.append(charts.ArticleFigure(year, persons, text))
         what = f"{b.name(row['figure'])} ({b.name(row['country'])})"
-        rows.append([_esc(year), _esc(what), _esc(text), b.cite(row["source"])])
+        rows.append([_esc(year), _esc(what), f"{_esc(text)}{b.cite(row['source'])}"])
     for row in b.ask("migration-waves"):
         number = _number(row["number"])
         if number is None:
@@ -338,8 +339,7 @@ def _migration(b: _Briefing) -> str:
             [
                 _esc(_text(row["earliest"])),
                 _esc(b.name(row["wave"])),
-                f"{persons:,.0f}",
-                b.cite(row["source"]),
+                f"{persons:,.0f}{b.cite(row['source'])}",
             ]
         )
     mirrors: list[charts.Mirror] = []
@@ -370,7 +370,7 @@ def _migration(b: _Briefing) -> str:
     out = _figure(svg, caption, 3, s)
     out += _details(
         s["data"],
-        _table([s["year"], s["what"], s["value"] + f" ({s['persons']})", ""], sorted(rows)),
+        _table([s["year"], s["what"], s["value"] + f" ({s['persons']})"], sorted(rows)),
     )
     if mirror_rows:
         head = [s["year"], s["what"], "A", "B", s["difference"]]
@@ -460,11 +460,10 @@ def _findings(b: _Briefing) -> str:
 
 def _shacl(b: _Briefing) -> str:
     """The Warning and Info results of the SHACL checks, grouped by check (shape and path)."""
-    from kzby_kg.rdf.load import store_from_graph
     from kzby_kg.validation.validator import validate_store
 
     s = b.s
-    report = validate_store(store_from_graph(b.graph), b.paths.shapes, graph=b.graph)
+    report = validate_store(b.backend.store, b.paths.shapes, graph=b.graph)
     out = [f"<h3>{_esc(s['shacl_warnings'])}</h3>"]
     for severity in ("Warning", "Info"):
         results = report.of(severity)

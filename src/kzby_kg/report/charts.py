@@ -29,6 +29,7 @@ __all__ = [
     "TradePoint",
     "fractional_year",
     "gapped",
+    "mark_labels",
     "migration_chart",
     "render_settings",
     "svg_text",
@@ -136,6 +137,30 @@ def gapped(points: dict[int, float], years: Iterable[int]) -> list[float]:
     [1.0, nan, 3.0]
     """
     return [points.get(year, math.nan) for year in years]
+
+
+def mark_labels(marks: Sequence[TimelineMark], within: float = 1.5) -> list[tuple[float, str]]:
+    """Labels for marks on one row: marks closer than ``within`` years share one label (their
+    texts, each once, in time order), placed at the cluster's middle, so that labels of close
+    marks do not print over each other.
+
+    >>> marks = [TimelineMark("a", 2014.4, "Astana"), TimelineMark("a", 2014.8, "Minsk"),
+    ...          TimelineMark("a", 2014.8, "Minsk"), TimelineMark("a", 2011.9, "Moscow")]
+    >>> mark_labels(marks)
+    [(2011.9, 'Moscow'), (2014.6, 'Astana, Minsk')]
+    """
+    clusters: list[list[TimelineMark]] = []
+    for mark in sorted(marks, key=lambda m: m.when):
+        if clusters and mark.when - clusters[-1][0].when < within:
+            clusters[-1].append(mark)
+        else:
+            clusters.append([mark])
+    out = []
+    for cluster in clusters:
+        texts = list(dict.fromkeys(m.text for m in cluster if m.text))
+        middle = round((cluster[0].when + cluster[-1].when) / 2, 4)
+        out.append((middle, ", ".join(texts)))
+    return out
 
 
 def render_settings(salt: str) -> Any:
@@ -288,22 +313,21 @@ def timeline_chart(
             end = bar.end if bar.end is not None else last
             colour = _STATE_COLOURS[list(states).index(bar.who) % len(_STATE_COLOURS)]
             axes.barh(y, end - bar.start, left=bar.start, height=0.24, color=colour)
-        placed: dict[int, list[float]] = {}
-        for mark in sorted(marks, key=lambda m: (m.row, m.when)):
-            y = rows.index(mark.row)
-            axes.plot([mark.when], [y], marker="D", color="#333333", markersize=6)
-            near = [w for w in placed.setdefault(y, []) if abs(w - mark.when) < 2.5]
-            shift = 0.32 if len(near) % 2 == 0 else -0.32
-            axes.annotate(
-                mark.text,
-                (mark.when, y),
-                xytext=(mark.when, y + shift),
-                fontsize=6.5,
-                ha="center",
-                va="center",
-                color="#333333",
-            )
-            placed[y].append(mark.when)
+        for row_name in rows.names:
+            mine = [m for m in marks if m.row == row_name]
+            y = rows.index(row_name)
+            axes.plot([m.when for m in mine], [y] * len(mine), "D", color="#333333", markersize=6)
+            # one label per cluster of close marks, alternately above and below the row
+            for i, (at, text) in enumerate(mark_labels(mine)):
+                axes.annotate(
+                    text,
+                    (at, y),
+                    xytext=(at, y + (0.34 if i % 2 == 0 else -0.34)),
+                    fontsize=6.5,
+                    ha="center",
+                    va="center",
+                    color="#333333",
+                )
         from matplotlib.patches import Patch
 
         handles: list[Any] = [
