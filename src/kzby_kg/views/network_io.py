@@ -98,7 +98,9 @@ CENTRAL_PT, LABEL_PT, LEGEND_PT = 10.0, 9.0, 9.5
 #: How many of the most central nodes always get their whole label (see :func:`network_figure`).
 CENTRAL = 24
 #: The least distance between two nodes, for n nodes: SPACING / sqrt(n) of the layout's width of 2.
-SPACING = 0.9
+SPACING = 1.0
+#: The magnification of the middle (see :func:`_fisheye`): 1 is none, smaller is more.
+FISHEYE = 0.6
 #: Long labels wrap at this many characters instead of being cut.
 WRAP = 18
 
@@ -224,16 +226,90 @@ def _boxes_meet(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+def _fisheye(layout: dict[str, Any], power: float = FISHEYE) -> dict[str, Any]:
+    """Magnify the middle: a node at distance r from the centroid moves to R * (r / R) ** power.
+
+    Hubs pull their neighbours into the middle of a force layout; this gives them the room
+    their labels need and draws in the sparse rim, keeping every node's direction."""
+    import numpy as np
+
+    names = list(layout)
+    xy = np.array([layout[n] for n in names], dtype=float)
+    centre = xy.mean(axis=0)
+    offset = xy - centre
+    r = np.hypot(offset[:, 0], offset[:, 1])
+    reach = float(r.max()) or 1.0
+    scale = np.where(r > 0, (r / reach) ** power * reach / np.maximum(r, 1e-12), 1.0)
+    return {n: centre + offset[i] * scale[i] for i, n in enumerate(names)}
+
+
 def network_layout(net: nx.Graph) -> dict[str, tuple[float, float]]:
     """Where each node goes: Kamada-Kawai (deterministic, and it keeps graph distances as
-    drawn distances), then nodes closer than ``SPACING / sqrt(n)`` pushed apart."""
+    drawn distances), the middle magnified, then nodes closer than ``SPACING / sqrt(n)`` pushed
+    apart."""
     import networkx as nx
 
     nodes = sorted(net)
     if len(nodes) <= 2:
         return {n: (float(i), 0.0) for i, n in enumerate(nodes)}
-    spread = _spread(nx.kamada_kawai_layout(net), SPACING / len(nodes) ** 0.5)
+    spread = _spread(_fisheye(nx.kamada_kawai_layout(net)), SPACING / len(nodes) ** 0.5)
     return {n: (float(spread[n][0]), float(spread[n][1])) for n in nodes}
+
+
+_DIRECTIONS = [(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)]
+
+
+def _box_distance(box: tuple[float, float, float, float], x: float, y: float) -> float:
+    return float(
+        (max(box[0] - x, 0.0, x - box[2]) ** 2 + max(box[1] - y, 0.0, y - box[3]) ** 2) ** 0.5
+    )
+
+
+def _free_spot(
+    node: tuple[float, float],
+    radius: float,
+    half: tuple[float, float],
+    rings: int,
+    placed: list[tuple[float, float, float, float]],
+    discs: list[tuple[float, float, float]],
+    own: int,
+    frame: Any,
+    px_per_pt: float,
+) -> tuple[float, float, tuple[float, float, float, float], int] | None:
+    """The first place for a label box around a node, in display pixels: eight directions, then
+    rings 9 pt farther out. A box must stay in ``frame`` and meet no placed box and no disc.
+    First choice is a box clearly (6 pt) nearer its own node than any other, so that it cannot
+    be misread; only a central label (``rings`` > 4) settles for a free box that is not, the
+    one nearest its own node relative to the others.
+
+    :returns: (centre x, centre y, box, ring), or None when no place is free.
+    """
+    x, y = node
+    half_w, half_h = half
+    fallback: tuple[float, tuple[float, float, tuple[float, float, float, float], int]] | None
+    fallback = None
+    for ring in range(rings):
+        for dx, dy in _DIRECTIONS:
+            gap = radius + ring * 9 * px_per_pt
+            cx, cy = x + dx * (gap + half_w), y + dy * (gap + half_h)
+            box = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+            if box[0] < frame.x0 or box[2] > frame.x1 or box[1] < frame.y0 or box[3] > frame.y1:
+                continue
+            if any(_boxes_meet(box, other) for other in placed):
+                continue
+            if any(_box_hits_disc(box, *disc) for disc in discs):
+                continue
+            mine = _box_distance(box, x, y)
+            nearest_other = min(
+                (_box_distance(box, d[0], d[1]) for i, d in enumerate(discs) if i != own),
+                default=float("inf"),
+            )
+            margin = nearest_other - mine
+            if margin > 6 * px_per_pt:  # clearly nearer its own node
+                return cx, cy, box, ring
+            if rings > 4 and (fallback is None or margin > fallback[0]):
+                fallback = (margin, (cx, cy, box, ring))
+    return fallback[1] if fallback else None
 
 
 def network_figure(
@@ -371,7 +447,6 @@ def network_figure(
         discs = [(*to_px.transform(layout[n]), (radius_pt[n] + 1.5) * px_per_pt) for n in shown]
         placed: list[tuple[float, float, float, float]] = []
         unlabelled = 0
-        directions = [(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)]
         for n in ranked:
             text = node_label(net.nodes[n], lang) or n
             size = CENTRAL_PT if n in central else LABEL_PT
@@ -391,30 +466,12 @@ def network_figure(
             extent = artist.get_window_extent(renderer)
             half_w, half_h = extent.width / 2 + 3, extent.height / 2 + 2.5
             x, y = to_px.transform(layout[n])
+            own = shown.index(n)
             r = (radius_pt[n] + 2) * px_per_pt
             rings = 14 if n in central else 4
-            spot = None
-            for ring in range(rings):
-                for dx, dy in directions:
-                    gap = r + ring * 9 * px_per_pt
-                    cx = x + dx * (gap + half_w)
-                    cy = y + dy * (gap + half_h)
-                    box = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
-                    if (
-                        box[0] < frame.x0
-                        or box[2] > frame.x1
-                        or box[1] < frame.y0
-                        or box[3] > frame.y1
-                    ):
-                        continue
-                    if any(_boxes_meet(box, other) for other in placed):
-                        continue
-                    if any(_box_hits_disc(box, *disc) for disc in discs):
-                        continue
-                    spot = (cx, cy, box, ring)
-                    break
-                if spot:
-                    break
+            spot = _free_spot(
+                (x, y), r, (half_w, half_h), rings, placed, discs, own, frame, px_per_pt
+            )
             if spot is None:
                 artist.remove()
                 unlabelled += 1
@@ -428,8 +485,8 @@ def network_figure(
                     Line2D(
                         [layout[n][0], inner[0]],
                         [layout[n][1], inner[1]],
-                        color="#555555",
-                        linewidth=0.5,
+                        color="#333333",
+                        linewidth=0.7,
                         zorder=1,
                     )
                 )
