@@ -12,6 +12,7 @@ committed), only where its bytes change.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from kzby_kg.rdf.load import load_store, to_graph
 from kzby_kg.rdf.write import FORMATS, serialize_all, write_atomic
 from kzby_kg.validation.report import Report
 from kzby_kg.validation.validator import validate_store
-from kzby_kg.views.ontology_docs import write_ontology_docs
+from kzby_kg.views.ontology_docs import DOCS_DIR, write_ontology_docs
 from kzby_kg.views.validation_page import validation_html
 
 __all__ = ["REPORT_PAGE", "BuildResult", "build", "entity_counts"]
@@ -113,7 +114,9 @@ def build(
     result = BuildResult(len(graph), entity_counts(graph), report, vendored=vendored, docs=docs)
     target = out_dir or paths.dist
     result.report_page = target / REPORT_PAGE
-    write_atomic(result.report_page, validation_html(report, graph).encode("utf-8"))
+    docs_href = Path(os.path.relpath(paths.root / DOCS_DIR / "index.html", target)).as_posix()
+    page = validation_html(report, graph, docs_href=docs_href)
+    write_atomic(result.report_page, page.encode("utf-8"))
     if report.conforms:
         # Serialize everything before writing anything, so a failure leaves dist/ as it was.
         data = serialize_all(graph, list(FORMATS))

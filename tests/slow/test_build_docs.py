@@ -7,6 +7,7 @@ compared byte for byte, so a stamp cannot vouch for pages that were edited by ha
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -82,6 +83,13 @@ def test_build_writes_the_docs_and_the_same_report_twice(
     # a source-criticism warning of the article, with its focus node and the source it cites
     assert "kzd:commission-meeting-12" in page and "(kzd:ref-08) [8]" in page
     assert f"wrote: {tmp_path / 'one' / 'kzby-kg.ttl'}" in first.format()
+    # each check links to its path's entry in this project's docs, relative to the page
+    hrefs = set(re.findall(r'<a class="docs" href="([^"#]+)#([^"]+)"', page))
+    assert hrefs
+    docs_page = committed(project)["index.html"].decode()
+    for href, anchor in hrefs:
+        assert (tmp_path / "one" / href).resolve() == (docs_dir / "index.html").resolve()
+        assert f'id="{anchor}"' in docs_page
 
 
 def test_a_failed_build_writes_the_report_and_no_graph(

@@ -196,6 +196,17 @@ def test_report_page_groups_by_severity_and_check(small: tuple[Report, Graph]) -
     assert html == validation_html(report, g)
 
 
+def test_report_page_links_each_check_to_its_path_in_the_docs(
+    small: tuple[Report, Graph], entries: dict[str, str]
+) -> None:
+    report, g = small
+    html = validation_html(report, g, docs_href="../docs/ontology/index.html")
+    assert 'href="../docs/ontology/index.html#kzby-tradeValue"' in html
+    assert "kzby-tradeValue" in entries  # the anchor it points at
+    assert '<a href="../docs/ontology/index.html">' in html
+    assert "docs/ontology/index.html#" not in validation_html(report, g)
+
+
 def test_report_page_says_when_the_graph_does_not_conform(small: tuple[Report, Graph]) -> None:
     report, g = small
     report.results.append(

@@ -105,8 +105,21 @@ def _row(graph: Graph, r: Result) -> str:
     )
 
 
-def validation_html(report: Report, graph: Graph) -> str:
-    """The page for ``report`` on ``graph`` (the graph names the sources of each fact)."""
+def _docs_link(docs_href: str | None, path: str | None) -> str:
+    """A link to the entry of a check's path in the ontology documentation, which lists every
+    shape on that path with its constraints."""
+    if not docs_href or not path or ":" not in path or path.startswith(("http:", "https:")):
+        return ""
+    href = f"{docs_href}#{path.replace(':', '-')}"
+    return f' <a class="docs" href="{escape(href)}">shapes on this path</a>'
+
+
+def validation_html(report: Report, graph: Graph, docs_href: str | None = None) -> str:
+    """The page for ``report`` on ``graph`` (the graph names the sources of each fact).
+
+    :param docs_href: where the ontology documentation is, relative to the page; each check
+        then links to the entry of its path there
+    """
     counts = report.counts()
     index: list[str] = []
     body: list[str] = []
@@ -129,7 +142,8 @@ def validation_html(report: Report, graph: Graph) -> str:
             parts.append(
                 f'<details id="{_anchor(severity, n)}"{"" if folded else " open"}>'
                 f'<summary><span class="sev sev-{severity.lower()}">{severity}</span> '
-                f"<code>{escape(check)}</code> · {len(rs):,}</summary>\n"
+                f"<code>{escape(check)}</code> · {len(rs):,}"
+                f"{_docs_link(docs_href, rs[0].path)}</summary>\n"
                 "<table><thead><tr><th>focus node</th><th>path</th><th>value</th>"
                 "<th>message</th><th>source of the fact</th></tr></thead><tbody>\n"
                 + "".join(_row(graph, r) for r in rs)
@@ -146,7 +160,11 @@ def validation_html(report: Report, graph: Graph) -> str:
     template = Template(
         package_files("kzby_kg.views").joinpath("templates/validation.html").read_text("utf-8")
     )
+    docs = "<code>docs/ontology/index.html</code>"
+    if docs_href:
+        docs = f'<a href="{escape(docs_href)}">{docs}</a>'
     return template.substitute(
+        docs=docs,
         verdict=escape(verdict),
         summary=escape(
             f"{counts['Violation']:,} violations, {counts['Warning']:,} warnings, "
