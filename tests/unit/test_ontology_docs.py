@@ -16,7 +16,7 @@ from html import escape
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
 from kzby_kg.paths import ProjectPaths
@@ -194,6 +194,21 @@ def test_report_page_groups_by_severity_and_check(small: tuple[Report, Graph]) -
     assert "464.8" in group and "Reference 5 (kzd:fx-ref) [5]" in group
     assert "rests on the article" in html[infos:]
     assert html == validation_html(report, g)
+
+
+def test_report_page_does_not_depend_on_result_order_or_blank_node_labels(
+    small: tuple[Report, Graph],
+) -> None:
+    report, g = small
+
+    def interval(label: str) -> Result:
+        return Result("Warning", BNode(), label, f"_:{label}", None, None, "ends early", "kzs:B")
+
+    report.results += [interval("b1"), interval("a1")]
+    html = validation_html(report, g)
+    again = Report(list(reversed(report.results)), validator=report.validator)
+    assert validation_html(again, g) == html
+    assert "_:" not in html and html.count("<code>(blank node)</code>") == 2
 
 
 def test_report_page_links_each_check_to_its_path_in_the_docs(

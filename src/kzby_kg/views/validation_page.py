@@ -21,7 +21,7 @@ from rdflib.term import Node
 
 from kzby_kg.rdf.labels import curie, label
 from kzby_kg.rdf.namespaces import KZBY
-from kzby_kg.validation.report import Report, Result, sort_results
+from kzby_kg.validation.report import Report, Result
 
 __all__ = ["SEVERITIES", "fact_sources", "validation_html"]
 
@@ -78,12 +78,35 @@ def _check(result: Result) -> str:
     return f"{result.shape} [{result.path}]" if result.path else result.shape
 
 
+def _focus_name(result: Result) -> str:
+    """The focus node's CURIE; a blank node has none a reader could use, and its label from the
+    parser differs from run to run, so the page says what it is instead."""
+    return "(blank node)" if isinstance(result.focus, BNode) else result.focus_curie
+
+
 def _groups(results: Iterable[Result]) -> list[tuple[str, list[Result]]]:
+    """Results by check, most first; within a check by focus, path, value and message, so that
+    the order never depends on the validator's."""
     by_check: dict[str, list[Result]] = {}
     for r in results:
         by_check.setdefault(_check(r), []).append(r)
     return sorted(
-        ((check, sort_results(rs)) for check, rs in by_check.items()),
+        (
+            (
+                check,
+                sorted(
+                    rs,
+                    key=lambda r: (
+                        r.focus_label,
+                        _focus_name(r),
+                        r.path or "",
+                        r.value or "",
+                        r.message,
+                    ),
+                ),
+            )
+            for check, rs in by_check.items()
+        ),
         key=lambda kv: (-len(kv[1]), kv[0]),
     )
 
@@ -98,7 +121,7 @@ def _row(graph: Graph, r: Result) -> str:
         "<br>".join(escape(s) for s in sources) if sources else '<span class="none">—</span>'
     )
     return (
-        f"<tr><td>{escape(r.focus_label)}<br><code>{escape(r.focus_curie)}</code></td>"
+        f"<tr><td>{escape(r.focus_label)}<br><code>{escape(_focus_name(r))}</code></td>"
         f"<td><code>{escape(r.path or '')}</code></td>"
         f"<td>{escape(r.value or '')}</td>"
         f"<td>{escape(r.message)}</td><td>{source_html}</td></tr>\n"
