@@ -164,8 +164,14 @@ def test_the_drawing_uses_the_chosen_language(net: nx.MultiDiGraph) -> None:
 
 
 def test_unknown_language_or_missing_position_is_a_usage_error(net: nx.MultiDiGraph) -> None:
-    with pytest.raises(UsageError, match="--lang"):
-        network_figure(net, lang="fr")
+    from rdflib import Graph
+
+    from kzby_kg.views.networks import draw_network
+
+    with pytest.raises(UsageError, match="--lang: 'fr' is not one of"):
+        draw_network(Graph(), lang="fr")
+    with pytest.raises(UsageError, match="--scope: 'some' is not one of"):
+        draw_network(Graph(), scope="some")
     with pytest.raises(UsageError, match="positions: no position for kzd:astana"):
         network_figure(net, positions={"kzd:belarus": (0.0, 0.0)})
 

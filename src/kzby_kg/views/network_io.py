@@ -339,12 +339,12 @@ def network_figure(
       whole label; a less central node whose label finds no free spot gets none, and the
       footnote counts them. So no two labels overlap and no label covers a node.
 
-    :param lang: the labels' language: en, ru, kk or be.
+    :param lang: the labels' language (en, ru, kk, be); English where a node has no label in it.
     :param title: the title; by default it names the dyad and the view's date.
     :param positions: node positions to use instead of computing a layout, for example those of
         :func:`network_layout` for another date, so that two drawings can be compared; every
         drawn node needs one.
-    :raises UsageError: for an unknown language, or positions that miss a drawn node.
+    :raises UsageError: for positions that miss a drawn node.
     """
     import matplotlib
 
@@ -355,10 +355,6 @@ def network_figure(
     from matplotlib.lines import Line2D
     from matplotlib.patches import FancyArrowPatch
 
-    from kzby_kg.views.networks import LANGUAGES
-
-    if lang not in LANGUAGES:
-        raise UsageError(f"--lang: {lang!r} is not one of {', '.join(LANGUAGES)}")
     whole: nx.Graph[str] = nx.Graph(net.to_undirected(as_view=True))
     largest = (
         max(nx.connected_components(whole), key=lambda c: (len(c), sorted(c))) if whole else set()
