@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDFS
+from rdflib.namespace import RDFS, SKOS
 from rdflib.term import Identifier
 
 from kzby_kg.errors import AmbiguousEntityError, UnknownEntityError, UsageError
@@ -241,8 +241,8 @@ class EntityNames:
     shown: dict[str, str] = field(default_factory=dict)
     #: ids that give way to an entity of the same name (code-list values, vocabulary terms)
     minor: set[str] = field(default_factory=set)
-    #: ids shown by a preferred label rather than the first name seen
-    preferred: set[str] = field(default_factory=set)
+    #: ids shown by a preferred label rather than the first name seen, with that label's rank
+    preferred: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def add(self, ident: str, name: str, *, curie: str | None = None, minor: bool = False) -> None:
         """Record that ``ident`` is called ``name``; the first name added is the one shown,
@@ -253,12 +253,14 @@ class EntityNames:
         if minor:
             self.minor.add(ident)
 
-    def prefer_shown(self, ident: str, name: str) -> None:
-        """Show ``name`` for ``ident`` (its English rdfs:label) instead of the first name seen;
-        of several, the first in sorted order, as :func:`kzby_kg.rdf.labels.label` picks."""
-        if ident not in self.preferred or name < self.shown[ident]:
+    def prefer_shown(self, ident: str, name: str, rank: int = 0) -> None:
+        """Show ``name`` for ``ident`` instead of the first name seen: the caller's best kind
+        of label has the lowest ``rank`` (English rdfs:label 0, English skos:prefLabel 1, as
+        :func:`kzby_kg.rdf.labels.label` prefers them); of equals, the first in sorted order."""
+        current = self.preferred.get(ident)
+        if current is None or (rank, name) < current:
             self.shown[ident] = name
-            self.preferred.add(ident)
+            self.preferred[ident] = (rank, name)
 
     def _display(self, ident: str) -> str:
         return f"{self.shown.get(ident, ident)} ({self.curies.get(ident, ident)})"
@@ -332,6 +334,8 @@ SELECT ?entity ?name ?concept ?property WHERE {
   BIND(EXISTS { ?entity a <http://www.w3.org/2004/02/skos/core#Concept> } AS ?concept)
 }
 """
+#: the labels shown for an entity, best first (as kzby_kg.rdf.labels.label prefers them)
+_SHOWN = (RDFS.label, SKOS.prefLabel)
 _EXISTS_QUERY = "ASK WHERE { { ?_entity ?p ?o } UNION { ?s ?q ?_entity } }"
 
 
@@ -342,8 +346,8 @@ def entity_names(backend: Backend) -> EntityNames:
         if entity is None or name is None:
             continue
         index.add(str(entity), str(name), minor=str(concept) in ("true", "1"))
-        if isinstance(name, Literal) and name.language == "en" and prop == RDFS.label:
-            index.prefer_shown(str(entity), str(name))
+        if isinstance(name, Literal) and name.language == "en" and prop in _SHOWN:
+            index.prefer_shown(str(entity), str(name), _SHOWN.index(prop))
     return index
 
 

@@ -35,8 +35,8 @@ def graph_names(graph: Graph) -> EntityNames:
             if isinstance(subject, URIRef) and isinstance(value, Literal):
                 concept = (subject, RDF.type, SKOS.Concept) in graph
                 index.add(str(subject), str(value), minor=concept)
-                if value.language == "en" and prop == RDFS.label:
-                    index.prefer_shown(str(subject), str(value))
+                if value.language == "en" and prop in (RDFS.label, SKOS.prefLabel):
+                    index.prefer_shown(str(subject), str(value), int(prop == SKOS.prefLabel))
     return index
 
 
