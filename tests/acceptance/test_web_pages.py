@@ -14,10 +14,11 @@ import json
 import re
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -44,12 +45,13 @@ def serve(
     backend_store: ox.Store | None,
     paths: ProjectPaths,
     queries: dict[str, StoredQuery],
+    report: Callable[[str], str] | None = None,
 ) -> tuple[str, object, object]:
     backend = open_backend("oxigraph", loaded=backend_store, graph=graph)
     # no worker is started ahead (0.4-0.7 s each): these pages read the graph, not the pool,
     # and a query would still get a worker of the light lanes on demand
     limits = Limits(max_concurrent=0, light_lanes=1, timeout=5.0)
-    server, pool = serve_graph("127.0.0.1", 0, graph, backend, limits, paths, queries)
+    server, pool = serve_graph("127.0.0.1", 0, graph, backend, limits, paths, queries, report)
     # a short poll: shutdown() waits for it
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     host, port = server.server_address[:2]
@@ -97,6 +99,17 @@ def redirect_of(url: str) -> tuple[int, str | None]:
             return response.status, response.headers.get("Location")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers.get("Location")
+
+
+def ready(url: str, seconds: float = 300) -> str:
+    """A page that answers 503 while it is being built, once it is there."""
+    deadline = time.monotonic() + seconds
+    while True:
+        status, body = get(url)
+        if status != 503 or time.monotonic() > deadline:
+            assert status == 200, body[:300]
+            return body
+        time.sleep(0.02 if seconds < 60 else 1.0)
 
 
 def links(page: str, prefix: str = "/") -> list[str]:
@@ -162,7 +175,7 @@ def test_an_unknown_language_is_refused_by_name(site: str) -> None:
 def test_header_links_the_query_page_report_and_ontology_docs(site: str) -> None:
     _, page = get(f"{site}/id/gomel?lang=ru")
     header = page.split("<header>", 1)[1].split("</header>", 1)[0]
-    assert {"/?lang=ru", "/report", "/docs/ontology/"} <= set(links(header))
+    assert {"/?lang=ru", "/report?lang=ru", "/docs/ontology/"} <= set(links(header))
     _, index = get(f"{site}/")
     header = index.split("<header>", 1)[1].split("</header>", 1)[0]
     assert {"/report", "/docs/ontology/", "/api"} <= set(links(header))
@@ -307,6 +320,33 @@ def test_the_docs_folder_is_found_without_its_slash(site: str) -> None:
     assert redirect_of(f"{site}/docs/ontology") == (301, "/docs/ontology/")
 
 
+def test_the_report_is_built_once_a_language(
+    graph: Graph, store: ox.Store, project: ProjectPaths, queries: dict[str, StoredQuery]
+) -> None:
+    """With kzby-kg report's builder (make_server passes it), the page is built on the first
+    request for a language and kept: the graph does not change while it is served."""
+    built: list[str] = []
+
+    def build(lang: str) -> str:
+        built.append(lang)
+        return f"<!doctype html><h1>briefing {lang}</h1>"
+
+    url, server, pool = serve(graph, store, project, queries, build)
+    try:
+        first = get(f"{url}/report?lang=kk")
+        answers = [ready(f"{url}/report{q}", 10) for q in ("?lang=kk", "?lang=kk", "")]
+        refused = get(f"{url}/report?lang=xx")
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]
+        pool.close()  # type: ignore[attr-defined]
+    assert first[0] in (200, 503) and ("reloads itself" in first[1] or "briefing kk" in first[1])
+    assert answers == ["<!doctype html><h1>briefing kk</h1>"] * 2 + [
+        "<!doctype html><h1>briefing en</h1>"
+    ]
+    assert refused[0] == 400 and refused[1].startswith("lang:")
+    assert built == ["kk", "en"]
+
+
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
@@ -358,6 +398,14 @@ def test_every_link_on_belarus_full_page_resolves(full_site: str) -> None:
     assert len(found) > 1000 and any("%253A" in h for h in found)
     broken = [(h, s) for h in found if (s := get(full_site + h)[0]) != 200]
     assert not broken, f"{len(broken)} of {len(found)} links do not resolve: {broken[:5]}"
+
+
+@pytest.mark.slow
+def test_the_served_report_is_kzby_kg_report_of_the_served_graph(full_site: str) -> None:
+    status, first = get(f"{full_site}/report?lang=ru")
+    assert status == 503 and '<meta http-equiv="refresh"' in first
+    page = ready(f"{full_site}/report?lang=ru")
+    assert '<html lang="ru"' in page and "Беларусь" in page
 
 
 def chromium_dom(url: str, profile: Path) -> str:

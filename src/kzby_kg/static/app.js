@@ -51,6 +51,7 @@
     langSelect.value = lang;
     if (lang !== "en") {
       document.getElementById("home").href = "/?lang=" + lang;
+      document.getElementById("report").href = "/report?lang=" + lang;
     }
     try {
       wordTable = await (await fetch("/static/strings.json")).json();

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
@@ -83,13 +84,55 @@ class _App:
         pool: QueryPool,
         queries: dict[str, StoredQuery],
         paths: ProjectPaths | None = None,
+        report: Callable[[str], str] | None = None,
     ) -> None:
         self.graph = graph
         self.pool = pool
         self.queries = queries
         self.paths = paths
         self.labeller = Labeller(graph)
+        self.report = report
+        #: each language's briefing, built once: the graph does not change while served
+        self.reports: dict[str, bytes] = {}
+        self.report_errors: dict[str, str] = {}
+        self.report_builds: dict[str, threading.Thread] = {}
+        self.report_lock = threading.Lock()
 
+    def start_report(self, lang: str) -> None:
+        """Build the briefing in ``lang`` in the background, once (it takes 15-60 s)."""
+        assert self.report is not None
+        build = self.report
+
+        def run() -> None:
+            try:
+                page = build(lang).encode("utf-8")
+            except KzbyError as exc:
+                with self.report_lock:
+                    self.report_errors[lang] = str(exc)
+                return
+            except Exception as exc:  # never a traceback to the client
+                with self.report_lock:
+                    self.report_errors[lang] = f"internal error: {type(exc).__name__}"
+                return
+            with self.report_lock:
+                self.reports[lang] = page
+
+        with self.report_lock:
+            if lang in self.report_builds:
+                return
+            thread = threading.Thread(target=run, name=f"report-{lang}", daemon=True)
+            self.report_builds[lang] = thread
+        thread.start()
+
+
+#: what /report answers while the briefing is being built (a refresh, no script)
+_BUILDING = (
+    '<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+    '<meta http-equiv="refresh" content="5"><title>report · kzby-kg</title>'
+    '<link rel="stylesheet" href="/static/style.css"></head><body><main>'
+    "<p>The briefing (<code>kzby-kg report</code>) of the served graph is being written; "
+    "this page reloads itself every 5 seconds until it is ready.</p></main></body></html>"
+)
 
 #: files served from docs/ontology/ and their media types (anything else is not served)
 _DOC_TYPES = {
@@ -295,7 +338,7 @@ class _Handler(BaseHTTPRequestHandler):
             lang = parse_lang(_first(params.get("lang")))
             self._json(self.app.labeller.entities(lang), {"Cache-Control": "max-age=3600"})
         elif url.path == "/report":
-            self._report()
+            self._report(parse_lang(_first(params.get("lang"))))
         elif url.path == "/docs/ontology":
             self._send(301, "text/plain", b"moved\n", {"Location": "/docs/ontology/"})
         elif url.path.startswith("/docs/ontology/"):
@@ -450,8 +493,25 @@ class _Handler(BaseHTTPRequestHandler):
         lang = request.get("lang")
         self._labels(request.get("iris"), lang if isinstance(lang, str) else None)
 
-    def _report(self) -> None:
-        """The briefing (kzby-kg report) as its last build wrote it, or a 404 saying how."""
+    def _report(self, lang: str) -> None:
+        """The briefing (kzby-kg report) of the served graph, built on the first request for a
+        language and kept; without a builder, the file its last run wrote, or a 404 saying how."""
+        if self.app.report is not None:
+            self.app.start_report(lang)
+            with self.app.report_lock:
+                page, error = self.app.reports.get(lang), self.app.report_errors.get(lang)
+            if page is not None:
+                self._send(200, "text/html", page)
+            elif error is not None:
+                raise LimitError(500, f"the report could not be built: {error}")
+            else:  # a page that reloads itself until the briefing is ready
+                self._send(
+                    503,
+                    "text/html",
+                    _BUILDING.format(lang=lang).encode("utf-8"),
+                    {"Retry-After": "5"},
+                )
+            return
         report = self.app.paths.dist / "report.html" if self.app.paths else None
         if report is None or not report.is_file():
             raise LimitError(
@@ -586,7 +646,23 @@ def make_server(
     graph = to_graph(loaded)
     backend = open_backend(store, loaded=loaded, graph=graph)
     paths = root if isinstance(root, ProjectPaths) else find_root(root)
-    return serve_graph(host, port, graph, backend, limits, paths)
+    report = _report_builder(paths, scope)
+    return serve_graph(host, port, graph, backend, limits, paths, report=report)
+
+
+def _report_builder(paths: ProjectPaths, scope: str) -> Callable[[str], str] | None:
+    """``kzby-kg report`` for the served project and scope, in a language it is written in
+    (English for any other); None where the package has no report."""
+    try:
+        from kzby_kg.report import build_report
+        from kzby_kg.report.strings import LANGUAGES as REPORT_LANGUAGES
+    except ImportError:
+        return None
+
+    def build(lang: str) -> str:
+        return build_report(paths, lang=lang if lang in REPORT_LANGUAGES else "en", scope=scope)
+
+    return build
 
 
 def serve_graph(
@@ -597,10 +673,12 @@ def serve_graph(
     limits: Limits | None = None,
     paths: ProjectPaths | None = None,
     queries: dict[str, StoredQuery] | None = None,
+    report: Callable[[str], str] | None = None,
 ) -> tuple[ThreadingHTTPServer, QueryPool]:
     """A ready server over a graph already loaded: ``graph`` for entity pages and labels,
     ``backend`` for queries; the report and ontology docs come from ``paths``' folders, the
-    stored questions from ``queries`` (else ``paths``' queries/). Tests start one on the
+    stored questions from ``queries`` (else ``paths``' queries/); ``report`` builds the
+    briefing in a language (else ``dist/report.html`` is served). Tests start one on the
     session's graph instead of loading it again."""
     limits = limits or Limits()
     if queries is None:
@@ -609,7 +687,7 @@ def serve_graph(
     handler = type(
         "Handler",
         (_Handler,),
-        {"app": _App(graph, pool, queries, paths), "timeout": limits.idle_timeout},
+        {"app": _App(graph, pool, queries, paths, report), "timeout": limits.idle_timeout},
     )
     try:
         server = _Server((host, port), handler, limits.max_connections)

@@ -27,11 +27,12 @@ _NODE_AT_END = re.compile(r"^(?P<text>.*) \((?P<ref>[^\s()]+)\)$", re.S)
 def header_html(lang: str) -> str:
     """The header every served page shares: the query page, the report, the ontology docs."""
     words = ui(lang)
-    home = "/" + ("?" + urllib.parse.urlencode({"lang": lang}) if lang != DEFAULT_LANG else "")
+    suffix = "?" + urllib.parse.urlencode({"lang": lang}) if lang != DEFAULT_LANG else ""
+    home, report = "/" + suffix, "/report" + suffix
     return (
         f'<header><a href="{escape(home)}">kzby-kg</a> · {escape(words["tagline"])} · '
         f'<a href="{escape(home)}">{escape(words["query_page"])}</a> · '
-        f'<a href="/report">{escape(words["report"])}</a> · '
+        f'<a href="{escape(report)}">{escape(words["report"])}</a> · '
         f'<a href="/docs/ontology/">{escape(words["ontology_docs"])}</a></header>'
     )
 
