@@ -25,16 +25,18 @@ FIGURES = 4
 
 @pytest.fixture(scope="module")
 def full_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
-    """The full-scope briefing, written by the command line; with the seconds it took."""
+    """The full-scope briefing, written by the command line; with the processor seconds it
+    took (all threads: the compiled validator uses several). Wall time on a shared two-core
+    machine under other tests' load varies threefold, so the budget is on processor time."""
     path = tmp_path_factory.mktemp("report") / "report.html"
-    started = time.perf_counter()
+    started = time.process_time()
     assert main(["report", "--scope", "full", "-o", str(path)]) == 0
-    return path, time.perf_counter() - started
+    return path, time.process_time() - started
 
 
 def test_the_full_briefing_is_written_within_a_minute(full_report: tuple[Path, float]) -> None:
     path, seconds = full_report
-    assert seconds < 60, f"kzby-kg report --scope full took {seconds:.1f} s"
+    assert seconds < 60, f"kzby-kg report --scope full took {seconds:.1f} s of processor time"
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and text.count("<figure") == FIGURES
     # self-contained: nothing the browser would fetch by itself

@@ -49,6 +49,9 @@ _DESCRIPTIONS = {
     "for people, with limits on what each query may cost.",
     "describe": "Every fact about one entity, each with its sources. The entity is a label in "
     "any language, a CURIE or an IRI.",
+    "report": "Write a self-contained HTML briefing (no script, nothing fetched): a timeline, "
+    "trade and migration charts, the network and the findings about the sources, every "
+    "statement with a numbered note to its source.",
 }
 
 

@@ -507,9 +507,11 @@ def _first(b: _Briefing, node: Node, *props: URIRef) -> Node | None:
 def _work(b: _Briefing, node: Node) -> str:
     """Author, year, title and DOI or URL of one work, as far as the graph has them."""
     bibo = lambda name: URIRef(_BIBO + name)  # noqa: E731 - a local shorthand
-    creators = sorted(_value_text(b, c) for c in b.graph.objects(node, DCTERMS.creator)) or sorted(
-        _value_text(b, c) for c in b.graph.objects(node, DCTERMS.publisher)
-    )
+    # dcterms:creator is unordered: authors by family name (the last word), as catalogues do
+    creators = sorted(
+        (_value_text(b, c) for c in b.graph.objects(node, DCTERMS.creator)),
+        key=lambda name: (name.split()[-1] if " " in name else name, name),
+    ) or sorted(_value_text(b, c) for c in b.graph.objects(node, DCTERMS.publisher))
     issued = _first(b, node, DCTERMS.issued)
     title = _first(b, node, DCTERMS.title) or Literal(b.name(node))
     parts = []
