@@ -465,3 +465,29 @@ def test_query_page_form_labels_and_screenshot(full_site: str, tmp_path: Path) -
         check=True,
     )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_date_default_written_without_quotes_is_listed(
+    graph: Graph, store: ox.Store, project: ProjectPaths, tmp_path: Path
+) -> None:
+    """YAML reads ``- as_of: 2016-01-01`` as a date, which JSON has no type for: /api lists
+    it as its text (it was a 500), and the form prefills it."""
+    from kzby_kg.querying.catalogue import load_query
+
+    rq = tmp_path / "dated.rq"
+    rq.write_text(
+        "#+ summary: dated\n#+ defaults:\n#+   - as_of: 2016-01-01\n"
+        "SELECT ?s WHERE { ?s ?p ?o FILTER(?o = ?__as_of_xsd_date) }\n",
+        encoding="utf-8",
+    )
+    url, server, pool = serve(graph, store, project, {"dated": load_query(rq)})
+    try:
+        status, body = get(f"{url}/api")
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]
+        pool.close()  # type: ignore[attr-defined]
+    assert status == 200
+    [question] = json.loads(body)
+    assert question["parameters"] == [
+        {"name": "as_of", "type": "date", "required": False, "default": "2016-01-01"}
+    ]

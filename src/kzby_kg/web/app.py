@@ -324,7 +324,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(
                 200,
                 "application/json",
-                json.dumps(self._catalogue(), ensure_ascii=False, indent=1).encode("utf-8"),
+                json.dumps(self._catalogue(), ensure_ascii=False, indent=1, default=str).encode(
+                    "utf-8"
+                ),  # default=str: a header's unquoted date default is a YAML date
             )
         elif url.path.startswith("/api/"):
             self._stored(url.path[len("/api/") :], params)
