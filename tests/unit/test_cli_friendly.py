@@ -186,3 +186,15 @@ def test_steps_are_shown_on_a_terminal_only(
         assert module.load(1) == 2
     assert capsys.readouterr().err == "kzby-kg: loading…\n"
     assert module.load is job.load  # put back afterwards
+
+
+def test_every_build_step_shown_is_a_call_the_pipeline_makes() -> None:
+    """The steps are announced by wrapping the pipeline's module-level names: a renamed step
+    would silently stop being shown."""
+    import inspect
+
+    from kzby_kg import pipeline
+
+    source = inspect.getsource(pipeline.build)
+    assert [n for n in commands._BUILD_STEPS if f"{n}(" not in source] == []
+    assert all(callable(getattr(pipeline, n)) for n in commands._BUILD_STEPS)
