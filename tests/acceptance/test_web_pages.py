@@ -132,6 +132,12 @@ def test_every_word_is_in_every_language() -> None:
     assert ui("kk")["source"] == "дереккөз" and ui("be")["names"] == "назвы"
 
 
+def test_the_query_page_reads_the_same_words(site: str) -> None:
+    status, headers, body = call(f"{site}/static/strings.json")
+    assert status == 200 and headers["Content-Type"].startswith("application/json")
+    assert json.loads(body)["run"]["be"] == ui("be")["run"]
+
+
 # ---------------------------------------------------------------- entity pages
 
 

@@ -468,6 +468,7 @@ class _Handler(BaseHTTPRequestHandler):
             ".js": "text/javascript",
             ".css": "text/css",
             ".png": "image/png",
+            ".json": "application/json",
         }
         suffix = "." + name.rsplit(".", 1)[-1]
         self._send(200, types.get(suffix, "application/octet-stream"), resource.read_bytes())
