@@ -131,3 +131,25 @@ def test_headless_chromium_draws_every_figure_offline(
     assert shot[:8] == b"\x89PNG\r\n\x1a\n" and len(shot) > 50_000
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     SCREENSHOT.write_bytes(shot)
+
+
+def test_the_same_records_draw_the_same_bytes() -> None:
+    """Fixed fonts drawn as paths, a fixed hash salt and no date: a figure is reproducible,
+    and a missing year really is a break in the line (two line pieces, not one)."""
+    from kzby_kg.report.charts import TradePoint, trade_chart
+    from kzby_kg.report.strings import strings
+
+    points = [
+        TradePoint(2010, "export", 464.8),
+        TradePoint(2012, "export", 806.9),
+        TradePoint(2013, "export", 870.4),
+        TradePoint(2020, "export", 105.1, partial=True, doubted=True),
+        TradePoint(2010, "import", 405.8),
+    ]
+    first = trade_chart(points, strings("en"), "US dollars (millions)", "Trade")
+    assert first == trade_chart(points, strings("en"), "US dollars (millions)", "Trade")
+    assert first.startswith("<svg") and "<?xml" not in first and "dc:date" not in first
+    export_line = re.findall(r'<path d="([^"]*)"[^>]*style="fill: none; stroke: #1f77b4', first)
+    assert export_line, "the export line is drawn"
+    # 2010 | gap | 2012-2013 | gap to 2019 | 2020: three pieces ("M"), one segment drawn ("L")
+    assert (export_line[0].count("M"), export_line[0].count("L")) == (3, 1), export_line[0]
