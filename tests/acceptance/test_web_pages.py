@@ -442,6 +442,8 @@ def test_query_page_form_labels_and_screenshot(full_site: str, tmp_path: Path) -
     assert re.search(r'<a href="/id/belarus" title="kzd:belarus"[^>]*>Belarus</a>', table), table
     assert "kzd:belarus</a>" not in table, "cells show labels, not CURIEs"
     russian = chromium_dom(page + "&lang=ru", tmp_path / "profile-ru")
+    assert re.search(r'id="status"[^>]*>строк: \d+</span>', russian), "the page's words too"
+    assert re.search(r'<button id="run"[^>]*>Выполнить</button>', russian)
     table = russian.split('id="result-table"', 1)[1].split("</table>", 1)[0]
     assert re.search(r'<a href="/id/belarus\?lang=ru" title="kzd:belarus"[^>]*>Беларусь</a>', table)
     bad = chromium_dom(

@@ -41,9 +41,14 @@
     return "error " + response.status + ": " + text;
   }
 
-  function word(key, otherwise) {
+  // a word of the page in its language; {name} holes filled from values
+  function word(key, otherwise, values) {
     const entry = wordTable[key];
-    return entry ? entry[lang] || entry.en : otherwise;
+    let text = entry ? entry[lang] || entry.en : otherwise;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.replace("{" + name + "}", String(values[name]));
+    });
+    return text;
   }
 
   async function words() {
@@ -126,9 +131,11 @@
     results.innerHTML = "";
     results.appendChild(table(vars, bindings));
     const shown = bindings.length
-      ? "rows " + (offset + 1) + "–" + (offset + bindings.length) : "no rows";
-    range.textContent = shown + (total !== null ? " of " + total : "");
-    setStatus(total !== null ? total + " rows" : bindings.length + " rows shown; more follow");
+      ? word("rows_range", "rows {first}–{last}", { first: offset + 1, last: offset + bindings.length })
+      : word("no_rows", "no rows");
+    range.textContent = shown + (total !== null ? " " + word("of_total", "of {total}", { total: total }) : "");
+    setStatus(total !== null ? word("rows_total", "{total} rows", { total: total })
+      : word("rows_more", "{count} rows shown; more follow", { count: bindings.length }));
     prev.disabled = offset === 0;
     next.disabled = !more;
     pager.hidden = offset === 0 && !more;
@@ -153,14 +160,14 @@
   }
 
   async function fetchStored() {
-    setStatus("running…");
+    setStatus(word("running", "running…"));
     const query = new URLSearchParams(view.values);
     query.set("limit", PAGE); query.set("offset", view.offset);
     const url = "/api/" + encodeURIComponent(view.name) + "?" + query.toString();
     const response = await fetch(url, { headers: { Accept: "application/sparql-results+json" } });
     if (!response.ok) { setStatus(await refusal(response)); return; }
     const data = await response.json();
-    if ("boolean" in data) { results.textContent = String(data.boolean); setStatus("done"); return; }
+    if ("boolean" in data) { results.textContent = String(data.boolean); setStatus(word("done", "done")); return; }
     const rows = data.results.bindings;
     const header = response.headers.get("X-Total-Rows");
     const total = header !== null ? Number(header) : (rows.length < PAGE ? view.offset + rows.length : null);
@@ -198,7 +205,7 @@
         await fetchStored();
         return;
       }
-      setStatus("running…");
+      setStatus(word("running", "running…"));
       const response = await fetch("/sparql", {
         method: "POST",
         headers: { "Content-Type": "application/sparql-query", Accept: "application/sparql-results+json" },
@@ -208,10 +215,10 @@
       const type = response.headers.get("Content-Type") || "";
       if (type.indexOf("json") < 0) {
         const pre = document.createElement("pre"); pre.textContent = await response.text();
-        results.appendChild(pre); setStatus("done"); return;
+        results.appendChild(pre); setStatus(word("done", "done")); return;
       }
       const data = await response.json();
-      if ("boolean" in data) { results.textContent = String(data.boolean); setStatus("done"); return; }
+      if ("boolean" in data) { results.textContent = String(data.boolean); setStatus(word("done", "done")); return; }
       view = { name: null, offset: 0, data: data };
       await showLocal();
     } catch (error) { setStatus("error: " + error.message); }
