@@ -246,7 +246,7 @@ class EntityNames:
 
     def add(self, ident: str, name: str, *, curie: str | None = None, minor: bool = False) -> None:
         """Record that ``ident`` is called ``name``; the first name added is the one shown,
-        unless a later one is English."""
+        until :meth:`prefer_shown` names a better one."""
         self.names[_normal(name)].add(ident)
         self.curies.setdefault(ident, curie or compact(ident))
         self.shown.setdefault(ident, name)
@@ -289,8 +289,8 @@ class EntityNames:
         """Entities a user may have meant, best first: one whose CURIE's local name is the
         word, then those whose names contain it as a word (shorter names, nearer the word,
         first), then names and CURIEs close to it in spelling (difflib), then names that
-        contain it inside a longer word.
-        Vocabulary terms and code-list values rank after the things they describe."""
+        contain it inside a longer word. Vocabulary terms (``kzby:``) and code-list values rank
+        after the things they describe."""
         wanted = _normal(name)
         local = wanted.rpartition(":")[2].replace(" ", "-")
         scores: dict[str, float] = defaultdict(float)
