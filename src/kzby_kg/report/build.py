@@ -46,7 +46,10 @@ _BIBO = "http://purl.org/ontology/bibo/"
 _BIRO_REFERENCES = URIRef("http://purl.org/spar/biro/references")
 _CITES_AS_EVIDENCE = URIRef("http://purl.org/spar/cito/citesAsEvidence")
 _SDMX_UNIT_MULT = URIRef("http://purl.org/linked-data/sdmx/2009/attribute#unitMult")
-#: findings per kind and SHACL results per check shown in full; the rest are counted
+#: a group of findings (or of SHACL Info results) larger than this is a table import's defect
+#: repeated row by row (1,600 catalogue treaties with one date error): its first _SHOWN are
+#: listed and the rest counted. Every SHACL Warning is listed.
+_WHOLE = 30
 _SHOWN = 8
 #: migration-related instruments go on the migration row of the timeline
 _MIGRATION_WORD = "migra"
@@ -427,7 +430,8 @@ def _findings(b: _Briefing) -> str:
     for kind in sorted(groups):
         members = groups[kind]
         out.append(f'<h3>{_esc(kind)} <span class="count">({len(members)})</span></h3><ul>')
-        for row in members[:_SHOWN]:
+        shown = members if len(members) <= _WHOLE else members[:_SHOWN]
+        for row in shown:
             finding = row["finding"]
             evidence = sorted(
                 str(e)
@@ -441,17 +445,17 @@ def _findings(b: _Briefing) -> str:
             parts = [f"<b>{_esc(b.name(finding))}</b>{b.cite(*b.sources(finding))}"]
             parts.append(f"<br><i>{_esc(s['location'])}:</i> {_esc(_text(row['location']))}")
             if values:
-                shown = "; ".join(values[:6]) + (" …" if len(values) > 6 else "")
+                listed = "; ".join(values[:6]) + (" …" if len(values) > 6 else "")
                 parts.append(
-                    f"<br><i>{_esc(s['printed'])}:</i> {_esc(shown)}{b.cite(*affected[:6])}"
+                    f"<br><i>{_esc(s['printed'])}:</i> {_esc(listed)}{b.cite(*affected[:6])}"
                 )
             parts.append(f"<br><i>{_esc(s['evidence'])}:</i> {_esc(_text(row['description']))}")
             if evidence:
                 parts.append(b.cite(*evidence))
             parts.append(f"<br><i>{_esc(s['reading'])}:</i> {_esc(_text(row['reading']))}")
             out.append(f"<li>{''.join(parts)}</li>")
-        if len(members) > _SHOWN:
-            more = s["more"].format(n=len(members) - _SHOWN)
+        if len(members) > len(shown):
+            more = s["more"].format(n=len(members) - len(shown))
             out.append(f'<li class="more">{_esc(more)}</li>')
         out.append("</ul>")
     out.append(_shacl(b))
@@ -476,15 +480,22 @@ def _shacl(b: _Briefing) -> str:
                 f"<h4>{_esc(severity)} · {_esc(s['check'])} <code>{_esc(check)}</code> "
                 f'<span class="count">({len(members)})</span></h4><ul>'
             )
-            for result in members[:_SHOWN]:
+            whole = severity == "Warning" or len(members) <= _WHOLE
+            shown = members if whole else members[:_SHOWN]
+            for result in shown:
                 focus = result.focus
                 name = label(b.graph, focus, b.lang)
+                value = (
+                    f"<br><i>{_esc(s['printed'])}:</i> {_esc(result.value)}"
+                    if result.value is not None
+                    else ""
+                )
                 out.append(
                     f"<li><b>{_esc(name)}</b> ({_esc(result.focus_curie)}): "
-                    f"{_esc(result.message)}{b.cite(*b.sources(focus))}</li>"
+                    f"{_esc(result.message)}{b.cite(*b.sources(focus))}{value}</li>"
                 )
-            if len(members) > _SHOWN:
-                more = s["more_warnings"].format(n=len(members) - _SHOWN)
+            if len(members) > len(shown):
+                more = s["more_warnings"].format(n=len(members) - len(shown))
                 out.append(f'<li class="more">{_esc(more)}</li>')
             out.append("</ul>")
     return "".join(out)
