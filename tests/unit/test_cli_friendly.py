@@ -101,6 +101,26 @@ def test_an_unknown_tag_is_refused_with_the_closest_and_every_tag() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["queries", "--tag", "trad"],
+            "--tag: no question has the tag 'trad'; did you mean 'trade'?",
+        ),
+        (["timeline", "--from", "2016", "--to", "2014"], "--from 2016 is after --to 2014"),
+    ],
+)
+def test_an_empty_answer_by_mistake_is_an_error_instead(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    """Both printed nothing and exited 0; both now fail before loading any graph."""
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert message in captured.err
+
+
 # ---------------------------------------------------------------- ad-hoc SPARQL
 
 

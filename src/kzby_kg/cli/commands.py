@@ -297,8 +297,9 @@ def cmd_centrality(args: argparse.Namespace) -> int:
 
 def cmd_timeline(args: argparse.Namespace) -> int:
     from kzby_kg.views.describe import resolve
-    from kzby_kg.views.timeline import timeline
+    from kzby_kg.views.timeline import check_bounds, timeline
 
+    check_bounds(args.start, args.end)  # an impossible range fails before the graph is loaded
     graph = _scoped_graph(args)
     entity = resolve(graph, args.entity) if args.entity else None
     for entry in timeline(graph, entity, args.start, args.end, args.lang):

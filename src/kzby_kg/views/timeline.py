@@ -12,7 +12,7 @@ from kzby_kg.errors import UsageError
 from kzby_kg.rdf.namespaces import KZBY
 from kzby_kg.views.describe import Fact, fact_entry, resolve, when
 
-__all__ = ["TimelineEntry", "timeline"]
+__all__ = ["TimelineEntry", "check_bounds", "timeline"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,21 @@ def _check_bound(name: str, value: str | None) -> str | None:
     return value
 
 
+def check_bounds(start: str | None, end: str | None) -> None:
+    """Refuse bounds that are no year, year-month or date, and a range that ends before it
+    starts (it could only ever be empty). Cheap: the CLI calls it before loading the graph.
+
+    >>> check_bounds("2014", "2014-06")
+    >>> check_bounds("2016", "2014")
+    Traceback (most recent call last):
+    kzby_kg.errors.UsageError: --from 2016 is after --to 2014: no date lies in that range
+    """
+    _check_bound("from", start)
+    _check_bound("to", end)
+    if start and end and start[: len(end)] > end[: len(start)]:
+        raise UsageError(f"--from {start} is after --to {end}: no date lies in that range")
+
+
 def timeline(
     graph: Graph,
     entity: str | URIRef | None = None,
@@ -51,10 +66,7 @@ def timeline(
         could only ever be empty).
     :raises UnknownEntityError: for an entity the graph does not hold.
     """
-    _check_bound("from", start)
-    _check_bound("to", end)
-    if start and end and start[: len(end)] > end[: len(start)]:
-        raise UsageError(f"--from {start} is after --to {end}: no date lies in that range")
+    check_bounds(start, end)
     if entity is not None:
         entity = resolve(graph, entity)
     entries = []
