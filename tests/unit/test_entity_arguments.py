@@ -184,3 +184,21 @@ def test_an_entity_parameter_typo_is_an_error_with_suggestions_not_zero_rows(
 def test_an_ambiguous_entity_parameter_lists_the_candidates(backend: OxigraphBackend) -> None:
     with pytest.raises(UsageError, match=r"parameter 'x': 'Gamma' is ambiguous.*kzd:gamma-1"):
         resolve_entity_values(backend, {"x": "Gamma"})
+
+
+@pytest.mark.parametrize("spelling", ["Беларусь", KZD.belarus])  # a label costs 0.3 s
+def test_a_stored_question_takes_every_spelling(store: object, spelling: object) -> None:
+    """kzby_kg.query's entity parameters resolve as the CLI's do."""
+    from kzby_kg.querying.questions import query
+
+    backend = OxigraphBackend(store)  # type: ignore[arg-type]
+    expected = query("memberships-of-state", backend, state="kzd:belarus").rows
+    assert expected and query("memberships-of-state", backend, state=spelling).rows == expected
+
+
+@pytest.mark.slow  # the suggestions index the whole store (0.3 s)
+def test_a_stored_question_refuses_an_unknown_entity_with_matches(store: object) -> None:
+    from kzby_kg.querying.questions import query
+
+    with pytest.raises(UsageError, match=r"parameter 'state'.*Belarus \(kzd:belarus\)"):
+        query("memberships-of-state", OxigraphBackend(store), state="kzd:belaruss")  # type: ignore[arg-type]

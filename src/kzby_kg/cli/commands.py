@@ -491,19 +491,16 @@ def _answer(
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from kzby_kg.querying.parameters import resolve_entity_values
-    from kzby_kg.querying.questions import stored_query
+    from kzby_kg.querying.questions import entity_parameters, resolved_bindings, stored_query
 
     stored = stored_query(args.name, args.root)
     values = _params(args.param)
     # entity parameters take a label, a CURIE or an IRI: they are resolved against the store;
     # everything else (and every parameter's name) is refused before anything is loaded
-    entities = {p.name for p in stored.parameters if p.kind == "iri" and p.name in values}
-    stored.bindings({**values, **dict.fromkeys(entities, "urn:kzby-kg:pending")})
+    entity_parameters(stored, values)
     text = stored.sliced(args.limit, args.offset)
     backend = _backend(args)
-    values.update(resolve_entity_values(backend, {n: values[n] for n in entities}))
-    _answer(args, backend, text, stored.bindings(values))
+    _answer(args, backend, text, resolved_bindings(stored, values, backend))
     return 0
 
 

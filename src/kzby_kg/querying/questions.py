@@ -22,7 +22,14 @@ from kzby_kg.querying.catalogue import StoredQuery, catalogue, load_query
 from kzby_kg.querying.engines import open_backend
 from kzby_kg.querying.results import QueryResult
 
-__all__ = ["query", "run_stored", "sparql", "stored_query"]
+__all__ = [
+    "entity_parameters",
+    "query",
+    "resolved_bindings",
+    "run_stored",
+    "sparql",
+    "stored_query",
+]
 
 
 def stored_query(name: str, root: str | Path | ProjectPaths | None = None) -> StoredQuery:
@@ -38,6 +45,30 @@ def stored_query(name: str, root: str | Path | ProjectPaths | None = None) -> St
     close = difflib.get_close_matches(name, list(queries), n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else "; see `kzby-kg queries`"
     raise UsageError(f"no stored query named {name!r}{hint}")
+
+
+def entity_parameters(stored: StoredQuery, values: dict[str, Any]) -> set[str]:
+    """The entity (IRI) parameters among ``values``, after every other value, and every
+    parameter name, has been checked: so that a bad value is refused before an engine opens."""
+    entities = {p.name for p in stored.parameters if p.kind == "iri" and p.name in values}
+    stored.bindings({**values, **dict.fromkeys(entities, "urn:kzby-kg:pending")})
+    return entities
+
+
+def resolved_bindings(
+    stored: StoredQuery, values: dict[str, Any], backend: Backend
+) -> dict[str, Any]:
+    """Bindings for ``values``, each entity parameter given as a label (any language), a CURIE,
+    an IRI or a URIRef and resolved against ``backend`` the way ``describe`` resolves names:
+    an unknown entity is an error with close matches, never a silent empty answer.
+
+    :raises UsageError: naming the parameter.
+    """
+    from kzby_kg.querying.parameters import resolve_entity_values
+
+    entities = entity_parameters(stored, values)
+    resolved = resolve_entity_values(backend, {n: str(values[n]) for n in entities})
+    return stored.bindings({**values, **resolved})
 
 
 def run_stored(
@@ -64,15 +95,19 @@ def query(
 ) -> QueryResult:
     """Run the stored question ``name`` with keyword parameters (default engine if none).
 
+    An entity parameter takes a label, a CURIE, an IRI or a URIRef
+    (``query("memberships-of-state", state="Belarus")``).
+
     :param limit: at most this many rows (a whole number from 0; default: all).
     :param offset: skip this many rows first (default 0). Pages follow the question's ORDER BY,
         so ``offset=0, 100, 200, …`` read one after the other give the whole answer.
     :raises UsageError: for a bad parameter, limit or offset, naming it.
     """
     stored = stored_query(name)
-    bindings = stored.bindings(params)  # refuse bad values before opening an engine
+    entity_parameters(stored, params)  # refuse bad values before opening an engine
     text = stored.sliced(limit, offset)
-    return (backend or open_backend()).run(text, bindings)
+    engine = backend or open_backend()
+    return engine.run(text, resolved_bindings(stored, params, engine))
 
 
 def sparql(text: str, backend: Backend | None = None) -> QueryResult:
