@@ -70,3 +70,14 @@ def test_the_output_must_be_an_html_file() -> None:
 
     with pytest.raises(UsageError, match=r"-o: .* must end in \.html"):
         write_report("briefing.pdf")
+
+
+def test_the_command_refuses_a_bad_option_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from kzby_kg.cli.main import main
+
+    assert main(["report", "-o", "briefing.pdf"]) == 2  # refused before the graph is loaded
+    assert capsys.readouterr().err == "kzby-kg: error: -o: briefing.pdf must end in .html\n"
+    with pytest.raises(SystemExit) as refused:
+        main(["report", "--lang", "be"])  # no Belarusian UI strings yet
+    assert refused.value.code == 2
+    assert "--lang: invalid choice: 'be'" in capsys.readouterr().err
