@@ -216,16 +216,6 @@ def _spread(layout: dict[str, Any], minimum: float, rounds: int = 60) -> dict[st
     return {n: xy[i] for i, n in enumerate(names)}
 
 
-def _box_hits_disc(box: tuple[float, float, float, float], x: float, y: float, r: float) -> bool:
-    """Whether a box (x0, y0, x1, y1) and a disc overlap."""
-    nx_, ny_ = min(max(x, box[0]), box[2]), min(max(y, box[1]), box[3])
-    return (nx_ - x) ** 2 + (ny_ - y) ** 2 < r * r
-
-
-def _boxes_meet(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
 def _fisheye(layout: dict[str, Any], power: float = FISHEYE) -> dict[str, Any]:
     """Magnify the middle: a node at distance r from the centroid moves to R * (r / R) ** power.
 
@@ -262,57 +252,69 @@ _DIRECTIONS += [(1.0, -1.0), (-1.0, -1.0), (1.0, 0.5), (-1.0, 0.5), (1.0, -0.5),
 _DIRECTIONS += [(0.5, 1.0), (-0.5, 1.0), (0.5, -1.0), (-0.5, -1.0)]
 
 
-def _box_distance(box: tuple[float, float, float, float], x: float, y: float) -> float:
-    return float(
-        (max(box[0] - x, 0.0, x - box[2]) ** 2 + max(box[1] - y, 0.0, y - box[3]) ** 2) ** 0.5
-    )
-
-
 def _free_spot(
     node: tuple[float, float],
     radius: float,
     half: tuple[float, float],
     rings: int,
-    placed: list[tuple[float, float, float, float]],
-    discs: list[tuple[float, float, float]],
+    placed: Any,
+    discs: Any,
     own: int,
-    frame: Any,
+    frame: tuple[float, float, float, float],
     px_per_pt: float,
 ) -> tuple[float, float, tuple[float, float, float, float], int] | None:
-    """The first place for a label box around a node, in display pixels: sixteen directions, then
-    rings 9 pt farther out. A box must stay in ``frame`` and meet no placed box and no disc.
-    First choice is a box clearly (6 pt) nearer its own node than any other, so that it cannot
-    be misread; only a central label (``rings`` > 4) settles for a free box that is not, the
-    one nearest its own node relative to the others.
+    """The first place for a label box around a node, in display pixels: sixteen directions,
+    then rings 9 pt farther out. A box must stay in ``frame`` (x0, y0, x1, y1) and meet no box
+    of ``placed`` (an (n, 4) array) and no disc of ``discs`` (an (m, 3) array of x, y, radius).
+    First choice is a box clearly (6 pt) nearer its own node (``discs[own]``) than any other, so
+    that it cannot be misread; only a central label (``rings`` > 4) settles for a free box that
+    is not, the one nearest its own node relative to the others. All candidates are tested at
+    once with numpy.
 
     :returns: (centre x, centre y, box, ring), or None when no place is free.
     """
+    import numpy as np
+
     x, y = node
     half_w, half_h = half
-    fallback: tuple[float, tuple[float, float, tuple[float, float, float, float], int]] | None
-    fallback = None
-    for ring in range(rings):
-        for dx, dy in _DIRECTIONS:
-            gap = radius + ring * 9 * px_per_pt
-            cx, cy = x + dx * (gap + half_w), y + dy * (gap + half_h)
-            box = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
-            if box[0] < frame.x0 or box[2] > frame.x1 or box[1] < frame.y0 or box[3] > frame.y1:
-                continue
-            if any(_boxes_meet(box, other) for other in placed):
-                continue
-            if any(_box_hits_disc(box, *disc) for disc in discs):
-                continue
-            mine = _box_distance(box, x, y)
-            nearest_other = min(
-                (_box_distance(box, d[0], d[1]) for i, d in enumerate(discs) if i != own),
-                default=float("inf"),
-            )
-            margin = nearest_other - mine
-            if margin > 6 * px_per_pt:  # clearly nearer its own node
-                return cx, cy, box, ring
-            if rings > 4 and (fallback is None or margin > fallback[0]):
-                fallback = (margin, (cx, cy, box, ring))
-    return fallback[1] if fallback else None
+    ring = np.repeat(np.arange(rings), len(_DIRECTIONS))
+    d = np.tile(np.array(_DIRECTIONS), (rings, 1))
+    gap = radius + ring * 9 * px_per_pt
+    cx, cy = x + d[:, 0] * (gap + half_w), y + d[:, 1] * (gap + half_h)
+    x0, y0, x1, y1 = cx - half_w, cy - half_h, cx + half_w, cy + half_h
+    ok = (x0 >= frame[0]) & (x1 <= frame[2]) & (y0 >= frame[1]) & (y1 <= frame[3])
+    if len(placed):
+        p = np.asarray(placed)
+        meets = (
+            (x0[:, None] < p[None, :, 2])
+            & (p[None, :, 0] < x1[:, None])
+            & (y0[:, None] < p[None, :, 3])
+            & (p[None, :, 1] < y1[:, None])
+        )
+        ok &= ~meets.any(axis=1)
+    # distance from each box to each node centre
+    gx = np.maximum(
+        np.maximum(x0[:, None] - discs[None, :, 0], 0.0), discs[None, :, 0] - x1[:, None]
+    )
+    gy = np.maximum(
+        np.maximum(y0[:, None] - discs[None, :, 1], 0.0), discs[None, :, 1] - y1[:, None]
+    )
+    dist = np.hypot(gx, gy)
+    ok &= ~(dist < discs[None, :, 2]).any(axis=1)
+    if not ok.any():
+        return None
+    mine = dist[:, own].copy()
+    dist[:, own] = np.inf
+    margin = dist.min(axis=1) - mine
+    clear = ok & (margin > 6 * px_per_pt)
+    if clear.any():
+        best = int(np.argmax(clear))  # the first clear candidate, in preference order
+    elif rings > 4:
+        best = int(np.argmax(np.where(ok, margin, -np.inf)))
+    else:
+        return None
+    box = (float(x0[best]), float(y0[best]), float(x1[best]), float(y1[best]))
+    return float(cx[best]), float(cy[best]), box, int(ring[best])
 
 
 def network_figure(
@@ -355,6 +357,7 @@ def network_figure(
 
     matplotlib.use("Agg")
     import networkx as nx
+    import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -443,9 +446,12 @@ def network_figure(
         # labels: greedy placement in display coordinates, most central first
         renderer = FigureCanvasAgg(figure).get_renderer()
         to_px = axes.transData
-        frame = axes.get_window_extent(renderer)
+        extent = axes.get_window_extent(renderer)
+        frame = (extent.x0, extent.y0, extent.x1, extent.y1)
         px_per_pt = DPI / 72.0
-        discs = [(*to_px.transform(layout[n]), (radius_pt[n] + 1.5) * px_per_pt) for n in shown]
+        discs = np.array(
+            [(*to_px.transform(layout[n]), (radius_pt[n] + 1.5) * px_per_pt) for n in shown]
+        )
         placed: list[tuple[float, float, float, float]] = []
         unlabelled = 0
         for n in ranked:
