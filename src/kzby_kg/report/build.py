@@ -208,7 +208,9 @@ def _timeline(b: _Briefing) -> str:
         if earliest and int(earliest) >= 1991:
             marks.append(charts.TimelineMark(s["migration_events"], float(earliest), earliest))
             rows.append((earliest, _esc(b.name(row["wave"])), "", b.cite(row["source"])))
-    svg = charts.timeline_chart(bars, marks, [b.name(x) for x in states], s, s["timeline"], last)
+    svg = charts.timeline_chart(
+        bars, marks, [b.name(x) for x in states], s, s["timeline_title"], last
+    )
     note = f'<p class="note">{_esc(s["left_out"].format(n=left_out))}</p>' if left_out else ""
     table = _table(
         [s["date"], s["what"], s["place"]],
@@ -270,7 +272,7 @@ def _trade(b: _Briefing) -> str:
         table[year][flow] = table[year].get(flow, "") + cell
     reading_name = b.name(reading) if reading is not None else b.name(printed)
     unit_label = f"{b.name(unit)} ({reading_name})"
-    svg = charts.trade_chart(points, s, unit_label, s["trade"])
+    svg = charts.trade_chart(points, s, unit_label, s["trade_title"])
     years = range(min(table), max(table) + 1)
     body = [
         [
@@ -366,7 +368,7 @@ def _migration(b: _Briefing) -> str:
                 _esc(diff_text),
             ]
         )
-    svg = charts.migration_chart(series, article, mirrors, s, s["migration"])
+    svg = charts.migration_chart(series, article, mirrors, s, s["migration_title"])
     caption = _esc(s["migration_caption"])
     if not series:
         caption += f" <b>{_esc(s['no_undesa'])}</b>"

@@ -413,9 +413,12 @@ def migration_chart(
                 ha="right",
                 va="center",
             )
+        highest = max(
+            [v for one in series for v in one.points.values()] + [a.value for a in article] + [1.0]
+        )
         axes.set_xlabel(s["year"])
         axes.set_ylabel(s["persons"])
-        axes.set_ylim(bottom=0)
+        axes.set_ylim(0, highest * 1.2)  # room for the labels under the title
         axes.yaxis.set_major_formatter(_thousands())
         axes.set_title(title)
         axes.grid(axis="y", alpha=0.3)
