@@ -14,7 +14,13 @@ import networkx as nx
 import pytest
 
 from kzby_kg.errors import UsageError
-from kzby_kg.views.network_io import _EDGE_STYLES, edge_category, network_figure, node_label
+from kzby_kg.views.network_io import (
+    _EDGE_STYLES,
+    DRAWING_TEXTS,
+    edge_category,
+    network_figure,
+    node_label,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -156,11 +162,22 @@ def test_labels_in_the_chosen_language_english_where_missing(
     assert node_label(net.nodes["kzd:migration-agreement"], lang) == agreement
 
 
-def test_the_drawing_uses_the_chosen_language(net: nx.MultiDiGraph) -> None:
-    figure = network_figure(net, lang="kk", positions=POSITIONS)
-    texts = {n: t.get_text() for n, t in _labels(figure).items()}
-    assert texts["kzd:kazakhstan"] == "Қазақстан"
-    assert texts["kzd:eaeu"] == "ЕАЭО"
+def test_the_drawing_uses_the_chosen_language_and_translations(net: nx.MultiDiGraph) -> None:
+    """Labels come from the graph in ``lang``; the drawing's own words from ``texts`` (here a
+    pseudo-translation that brackets each text, so a word it missed would show)."""
+    brackets = {text: f"[{text}]" for text in DRAWING_TEXTS}
+    figure = network_figure(net, lang="kk", positions=POSITIONS, texts=brackets)
+    labels = {n: t.get_text() for n, t in _labels(figure).items()}
+    assert labels["kzd:kazakhstan"] == "Қазақстан"
+    assert labels["kzd:eaeu"] == "ЕАЭО"
+    for legend in figure.legends:
+        assert legend.get_title().get_text().startswith("[")
+        for entry in legend.get_texts():
+            assert entry.get_text().startswith("["), entry
+    assert "[sovereign state] ([states])" in {e.get_text() for e in figure.legends[0].get_texts()}
+    words = [t.get_text() for t in figure.texts]
+    assert "[Kazakhstan, Belarus and their unions]" in words
+    assert "[9 entities, 14 facts as 13 arrows]; [source: kzby-kg.]" in words
 
 
 def test_unknown_language_or_missing_position_is_a_usage_error(net: nx.MultiDiGraph) -> None:

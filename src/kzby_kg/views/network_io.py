@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "DRAWING_TEXTS",
     "NETWORK_FORMATS",
     "draw",
     "drawing_format",
@@ -246,6 +247,31 @@ def network_layout(net: nx.Graph) -> dict[str, tuple[float, float]]:
     return {n: (float(spread[n][0]), float(spread[n][1])) for n in nodes}
 
 
+_TITLE = "Kazakhstan, Belarus and their unions"
+_AS_OF = ", as of {date}"
+_ENTITIES_TITLE = "Entities (colour: kind; shape: class)"
+_RELATIONS_TITLE = "Relations (arrow: from → to; wider: more facts)"
+_COUNTS = "{entities} entities, {facts} facts as {arrows} arrows"
+_LEFT_OUT = "{count} nodes outside the main component not drawn"
+_UNLABELLED = "{count} less central labels left out for room"
+_SOURCE = "source: kzby-kg."
+#: Every English text the drawing writes itself, for translation (``texts=`` of
+#: :func:`network_figure`); entity labels come from the graph in the chosen language instead.
+DRAWING_TEXTS = (
+    _TITLE,
+    _AS_OF,
+    _ENTITIES_TITLE,
+    _RELATIONS_TITLE,
+    _COUNTS,
+    _LEFT_OUT,
+    _UNLABELLED,
+    _SOURCE,
+    "other",
+    *_COLOURS,
+    *_GROUPS.values(),
+    *(style.name for style in _EDGE_STYLES.values()),
+)
+
 #: Where a label may go around its node, best first: beside, above, below, the corners, between.
 _DIRECTIONS = [(1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0), (1.0, 1.0), (-1.0, 1.0)]
 _DIRECTIONS += [(1.0, -1.0), (-1.0, -1.0), (1.0, 0.5), (-1.0, 0.5), (1.0, -0.5), (-1.0, -0.5)]
@@ -323,6 +349,7 @@ def network_figure(
     lang: str = "en",
     title: str | None = None,
     positions: Mapping[str, tuple[float, float]] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> Figure:
     """A labelled drawing of an entity view, for a briefing: arrows, legends, readable labels.
 
@@ -351,6 +378,9 @@ def network_figure(
     :param positions: node positions to use instead of computing a layout, for example those of
         :func:`network_layout` for another date, so that two drawings can be compared; every
         drawn node needs one.
+    :param texts: the drawing's own words in another language, keyed by the English text of
+        :data:`DRAWING_TEXTS` (entity kinds, relations, legend titles, title, footnote; keep
+        the ``{placeholders}``); a text without a translation stays English.
     :raises UsageError: for positions that miss a drawn node.
     """
     import matplotlib
@@ -362,6 +392,9 @@ def network_figure(
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import FancyArrowPatch
+
+    def say(text: str) -> str:
+        return (texts or {}).get(text, text)
 
     whole: nx.Graph[str] = nx.Graph(net.to_undirected(as_view=True))
     largest = (
@@ -511,7 +544,7 @@ def network_figure(
                 markersize=9,
                 markerfacecolor=_COLOURS.get(k, _OTHER),
                 markeredgecolor="white",
-                label=f"{k or 'other'} ({_GROUPS[_SHAPES.get(k, 'o')]})",
+                label=f"{say(k or 'other')} ({say(_GROUPS[_SHAPES.get(k, 'o')])})",
             )
             for k in used_kinds
         ]
@@ -523,13 +556,13 @@ def network_figure(
                 color=_EDGE_STYLES[c].colour,
                 linestyle=_EDGE_STYLES[c].line,
                 linewidth=1.6,
-                label=_EDGE_STYLES[c].name,
+                label=say(_EDGE_STYLES[c].name),
             )
             for c in used_cats
         ]
         nodes_legend = figure.legend(
             handles=node_handles,
-            title="Entities (colour: kind; shape: class)",
+            title=say(_ENTITIES_TITLE),
             loc="upper left",
             bbox_to_anchor=(0.75, 0.94),
             fontsize=LEGEND_PT,
@@ -540,7 +573,7 @@ def network_figure(
         nodes_legend.set_gid("legend:entities")
         edges_legend = figure.legend(
             handles=edge_handles,
-            title="Relations (arrow: from → to; wider: more facts)",
+            title=say(_RELATIONS_TITLE),
             loc="lower left",
             bbox_to_anchor=(0.75, 0.04),
             fontsize=LEGEND_PT,
@@ -551,18 +584,19 @@ def network_figure(
         edges_legend.set_gid("legend:relations")
 
         as_of = net.graph.get("as_of")
-        heading = title or "Kazakhstan, Belarus and their unions" + (
-            f", as of {as_of}" if as_of else ""
-        )
+        heading = title or say(_TITLE) + (say(_AS_OF).format(date=as_of) if as_of else "")
         figure.suptitle(heading, x=0.01, y=0.985, ha="left", fontsize=14)
-        notes = [f"{len(simple)} entities, {sum(counts.values())} facts as {len(counts)} arrows"]
+        notes = [
+            say(_COUNTS).format(
+                entities=len(simple), facts=sum(counts.values()), arrows=len(counts)
+            )
+        ]
         if left_out:
-            notes.append(f"{left_out} nodes outside the main component not drawn")
+            notes.append(say(_LEFT_OUT).format(count=left_out))
         if unlabelled:
-            notes.append(f"{unlabelled} less central labels left out for room")
-        figure.text(
-            0.01, 0.012, "; ".join(notes) + ". Source: kzby-kg.", fontsize=LABEL_PT, color="#444444"
-        )
+            notes.append(say(_UNLABELLED).format(count=unlabelled))
+        notes.append(say(_SOURCE))
+        figure.text(0.01, 0.012, "; ".join(notes), fontsize=LABEL_PT, color="#444444")
     return figure
 
 

@@ -17,7 +17,7 @@ triples, so its cost grows linearly with the graph.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -445,6 +445,7 @@ def draw_network(
     as_of: str | None = None,
     view: str = "entities",
     title: str | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> Figure:
     """The Kazakhstan-Belarus network as a matplotlib Figure, ready for a briefing or a page.
 
@@ -458,6 +459,8 @@ def draw_network(
     :param as_of: an ISO date: only the facts valid that day, places under their names then.
     :param view: ``entities`` (the default) or ``full``.
     :param title: replaces the default title.
+    :param texts: translations of the drawing's own words (legends, footnote), keyed by the
+        English texts of :data:`kzby_kg.views.network_io.DRAWING_TEXTS`.
     :raises UsageError: for an unknown scope, language or view, or a malformed date.
     """
     from kzby_kg.views.network_io import network_figure
@@ -469,4 +472,4 @@ def draw_network(
     net = to_networkx(graph, view, as_of)
     if scope == "article":
         net = _article_part(graph, net)
-    return network_figure(net, lang=lang, title=title)
+    return network_figure(net, lang=lang, title=title, texts=texts)
