@@ -387,26 +387,22 @@ def _migration(b: _Briefing) -> str:
 
 
 def _network(b: _Briefing) -> str:
-    """The entity view of the article's graph, drawn by the package's own network drawing."""
-    import tempfile
-
+    """The article's dyad network, drawn by the package's own network drawing
+    (:func:`kzby_kg.views.networks.draw_network`: arrows, a legend, labels neither overlapping
+    nor cut), titled in the briefing's language."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from kzby_kg.views.network_io import draw
-    from kzby_kg.views.networks import to_networkx
+    from kzby_kg.views.networks import draw_network
 
-    graph = b.graph if b.scope == "article" else to_graph(load_store(b.paths, scope="article"))
-    net = to_networkx(graph, "entities")
-    with tempfile.TemporaryDirectory() as folder, plt.rc_context(charts.render_settings("network")):
-        path = draw(net, Path(folder) / "network.svg", lang=b.lang)
-        text = path.read_text(encoding="utf-8")
-    text = text[text.index("<svg") :]
-    import re
-
-    svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", text, count=1)
+    with plt.rc_context(charts.render_settings("network")):
+        figure = draw_network(b.graph, scope="article", lang=b.lang, title=b.s["network_title"])
+        try:
+            svg = charts.svg_text(figure)
+        finally:
+            plt.close(figure)
     return _figure(svg, _esc(b.s["network_caption"]), 4, b.s)
 
 
