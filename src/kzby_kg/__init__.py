@@ -42,11 +42,12 @@ if TYPE_CHECKING:
     from kzby_kg.rdf.write import export, serialize
     from kzby_kg.remote.endpoint import EndpointBackend
     from kzby_kg.remote.push import push
+    from kzby_kg.report.build import build_report, write_report
     from kzby_kg.validation.report import Report, Result
     from kzby_kg.validation.validator import validate_files, validate_store
     from kzby_kg.validation.validator import validate_graph as validate
     from kzby_kg.views.describe import Description, describe, resolve
-    from kzby_kg.views.networks import to_networkx
+    from kzby_kg.views.networks import draw_network, to_networkx
     from kzby_kg.views.timeline import timeline
     from kzby_kg.views.traversal import centrality, neighbours, shortest_paths
 
@@ -78,6 +79,8 @@ _API: dict[str, tuple[str, str]] = {
     "serialize": ("kzby_kg.rdf.write", "serialize"),
     "EndpointBackend": ("kzby_kg.remote.endpoint", "EndpointBackend"),
     "push": ("kzby_kg.remote.push", "push"),
+    "build_report": ("kzby_kg.report.build", "build_report"),
+    "write_report": ("kzby_kg.report.build", "write_report"),
     "Report": ("kzby_kg.validation.report", "Report"),
     "Result": ("kzby_kg.validation.report", "Result"),
     "validate": ("kzby_kg.validation.validator", "validate_graph"),
@@ -86,6 +89,7 @@ _API: dict[str, tuple[str, str]] = {
     "Description": ("kzby_kg.views.describe", "Description"),
     "describe": ("kzby_kg.views.describe", "describe"),
     "resolve": ("kzby_kg.views.describe", "resolve"),
+    "draw_network": ("kzby_kg.views.networks", "draw_network"),
     "to_networkx": ("kzby_kg.views.networks", "to_networkx"),
     "timeline": ("kzby_kg.views.timeline", "timeline"),
     "centrality": ("kzby_kg.views.traversal", "centrality"),
@@ -116,9 +120,11 @@ __all__ = [
     "UsageError",
     "add_file",
     "build",
+    "build_report",
     "catalogue",
     "centrality",
     "describe",
+    "draw_network",
     "export",
     "find_root",
     "frame",
@@ -140,6 +146,7 @@ __all__ = [
     "validate",
     "validate_files",
     "validate_store",
+    "write_report",
 ]
 __version__ = "0.1.0"
 
