@@ -748,6 +748,8 @@ def virtuoso_growth(points: list[dict[str, Any]]) -> list[str]:
         if value is not None:
             lines.append(f"| {key} | {value:.2f} |")
     for point in loaded:
+        if "virtuoso_note" in point:
+            lines += ["", f"At {point['triples']:,}: {point['virtuoso_note']}"]
         for name, error in point["backends"]["virtuoso"].get("errors", {}).items():
             lines.append(f"\nAt {point['triples']:,}: `{name}` refused: {error}")
     return lines
