@@ -212,13 +212,14 @@ GENERIC = re.compile(
 )
 
 
+@pytest.mark.slow  # pyshacl's report on every fixture takes 20 s: the oracle tier
 def test_fixture_messages_are_the_shapes_own(fixture_report: Report) -> None:
     generic = sorted({r.message for r in fixture_report.results if GENERIC.match(r.message)})
     assert not generic, f"pyshacl's generic wording reached the report: {generic}"
 
 
 # every node shape can fail (in pyshacl's report, whose sourceShape and sourceConstraint name
-# the constraint exactly; here because this file pays for that report anyway)
+# the constraint exactly; in the slow tier, with the other checks that pay for that report)
 
 
 def _targets(shapes: Graph, shape: Node, data: Graph, focus: Node) -> bool:
@@ -246,6 +247,7 @@ def _node_shapes_behind(shapes: Graph, data: Graph, focus: Node, source: Node) -
     }
 
 
+@pytest.mark.slow
 def test_every_node_shape_is_exercised(
     shapes: Graph, fixture_graph: Graph, fixture_report_graph: Graph
 ) -> None:
