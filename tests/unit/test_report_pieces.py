@@ -81,3 +81,29 @@ def test_the_command_refuses_a_bad_option_in_one_line(capsys: pytest.CaptureFixt
         main(["report", "--lang", "be"])  # no Belarusian UI strings yet
     assert refused.value.code == 2
     assert "--lang: invalid choice: 'be'" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # two renders, about 1 s
+def test_an_observer_is_drawn_apart_from_a_member() -> None:
+    """Belarus has been a WTO observer since 1995 and an SCO observer 2015-2024: a bar like a
+    membership's would say it was a member."""
+    from rdflib import Graph
+
+    from kzby_kg.rdf.namespaces import KZD
+    from kzby_kg.report.build import _is_membership
+    from kzby_kg.report.charts import TimelineBar, timeline_chart
+
+    graph = Graph().parse(
+        data="@prefix kzd: <https://w3id.org/kzby-kg/id/> . "
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> . "
+        "kzd:status-founding-member skos:broader kzd:status-member .",
+        format="turtle",
+    )
+    assert _is_membership(graph, KZD["status-founding-member"])
+    assert not _is_membership(graph, KZD["status-observer"])
+    text = strings("en")
+    member = [TimelineBar("WTO", "Kazakhstan", 2015.9, None)]
+    both = [*member, TimelineBar("WTO", "Belarus", 1995.0, None, full=False)]
+    states = ["Kazakhstan", "Belarus"]
+    assert "<pattern" not in timeline_chart(member, [], states, text, "t", 2024.0)
+    assert "<pattern" in timeline_chart(both, [], states, text, "t", 2024.0)  # the hatch

@@ -19,7 +19,7 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF
+from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 from rdflib.term import Identifier, Node
 
 from kzby_kg.errors import UsageError
@@ -53,6 +53,19 @@ _WHOLE = 30
 _SHOWN = 8
 #: migration-related instruments go on the migration row of the timeline
 _MIGRATION_WORD = "migra"
+_MEMBER = KZD["status-member"]
+
+
+def _is_membership(graph: Any, status: Node | None) -> bool:
+    """Whether a status is membership (kzd:status-member or narrower, as a founding member is);
+    an observer, an associate member or a dialogue partner is not, and is drawn apart."""
+    seen: set[Node] = set()
+    while status is not None and status not in seen:
+        if status == _MEMBER:
+            return True
+        seen.add(status)
+        status = graph.value(status, SKOS.broader)
+    return False
 
 
 def _esc(value: object) -> str:
@@ -160,7 +173,10 @@ def _timeline(b: _Briefing) -> str:
                 continue
             begin = max(charts.fractional_year(start), 1991.0)
             stop = charts.fractional_year(end) if end else None
-            bars.append(charts.TimelineBar(b.name(row["organisation"]), b.name(state), begin, stop))
+            full = _is_membership(b.graph, row["status"])
+            bars.append(
+                charts.TimelineBar(b.name(row["organisation"]), b.name(state), begin, stop, full)
+            )
             last = max(last, begin, stop or 0)
             what = f"{b.name(state)}: {b.name(row['status'])}, {b.name(row['organisation'])}"
             if end:

@@ -61,6 +61,8 @@ class TimelineBar:
     who: str
     start: float
     end: float | None
+    #: False for an observer, associate or dialogue partner: drawn hatched, not as membership
+    full: bool = True
 
 
 @dataclass(frozen=True)
@@ -312,7 +314,19 @@ def timeline_chart(
             y = rows.index(bar.row) + offsets.get(bar.who, 0.0)
             end = bar.end if bar.end is not None else last
             colour = _STATE_COLOURS[list(states).index(bar.who) % len(_STATE_COLOURS)]
-            axes.barh(y, end - bar.start, left=bar.start, height=0.24, color=colour)
+            if bar.full:
+                axes.barh(y, end - bar.start, left=bar.start, height=0.24, color=colour)
+            else:  # an observer is not a member: an outline, hatched
+                axes.barh(
+                    y,
+                    end - bar.start,
+                    left=bar.start,
+                    height=0.24,
+                    facecolor="white",
+                    edgecolor=colour,
+                    hatch="////",
+                    linewidth=0.8,
+                )
         for row_name in rows.names:
             mine = [m for m in marks if m.row == row_name]
             y = rows.index(row_name)
@@ -334,6 +348,10 @@ def timeline_chart(
             Patch(color=_STATE_COLOURS[i % len(_STATE_COLOURS)], label=f"{s['memberships']}: {who}")
             for i, who in enumerate(states)
         ]
+        if any(not bar.full for bar in bars):
+            handles.append(
+                Patch(facecolor="white", edgecolor="#555555", hatch="////", label=s["observer"])
+            )
         from matplotlib.lines import Line2D
 
         handles.append(
