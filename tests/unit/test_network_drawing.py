@@ -201,3 +201,19 @@ def test_a_drawing_is_png_or_svg() -> None:
     assert drawing_format(Path("out/network.PNG")) == "png"
     with pytest.raises(UsageError, match=r"-o: network.pdf must end in .png or .svg"):
         drawing_format(Path("network.pdf"))
+
+
+def test_every_word_of_the_drawing_is_translated_with_its_placeholders() -> None:
+    """The legends of `kzby-kg draw --lang ru|kk|be` and of the briefing's network."""
+    import re
+
+    from kzby_kg.views.network_io import DRAWING_TEXTS
+    from kzby_kg.views.networks import drawing_texts
+
+    for lang in ("ru", "kk", "be"):
+        texts = drawing_texts(lang)
+        assert set(texts) == set(DRAWING_TEXTS), lang
+        for english, translated in texts.items():
+            assert translated and translated != english or english == "source: kzby-kg.", english
+            assert set(re.findall(r"\{\w+\}", translated)) == set(re.findall(r"\{\w+\}", english))
+    assert drawing_texts("en") == {}

@@ -460,7 +460,8 @@ def draw_network(
     :param view: ``entities`` (the default) or ``full``.
     :param title: replaces the default title.
     :param texts: translations of the drawing's own words (legends, footnote), keyed by the
-        English texts of :data:`kzby_kg.views.network_io.DRAWING_TEXTS`.
+        English texts of :data:`kzby_kg.views.network_io.DRAWING_TEXTS`; by default the
+        project's own for ``lang`` (:func:`drawing_texts`).
     :raises UsageError: for an unknown scope, language or view, or a malformed date.
     """
     from kzby_kg.views.network_io import network_figure
@@ -472,4 +473,16 @@ def draw_network(
     net = to_networkx(graph, view, as_of)
     if scope == "article":
         net = _article_part(graph, net)
+    if texts is None and lang != "en":
+        texts = drawing_texts(lang)
     return network_figure(net, lang=lang, title=title, texts=texts)
+
+
+def drawing_texts(lang: str) -> dict[str, str]:
+    """The drawing's own words in ``lang`` (ru, kk, be), from
+    ``views/templates/drawing_texts.json``; English has none (it is the key)."""
+    import json
+    from importlib.resources import files
+
+    table = json.loads(files("kzby_kg").joinpath("views/templates/drawing_texts.json").read_text())
+    return dict(table.get(lang, {}))
