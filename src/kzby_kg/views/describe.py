@@ -6,9 +6,12 @@ event, observation, statement, ...) that points at it. Facts are grouped by the 
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from importlib.resources import files
 from typing import cast
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -68,16 +71,31 @@ def resolve(graph: Graph, name: str | URIRef) -> URIRef:
     return URIRef(graph_names(graph).pick(text))
 
 
+@functools.cache
+def _words() -> dict[str, dict[str, str]]:
+    table: dict[str, dict[str, str]] = json.loads(
+        files("kzby_kg").joinpath("views/templates/describe_words.json").read_text("utf-8")
+    )
+    return table
+
+
+def _say(key: str, lang: str, **values: object) -> str:
+    """A phrase of the description in ``lang`` (English where it has none), from
+    ``views/templates/describe_words.json``: the entity pages are served in four languages."""
+    forms = _words()[key]
+    return forms.get(lang, forms["en"]).format(**values)
+
+
 def _interval(graph: Graph, node: Node, lang: str) -> str:
     start = instant_value(graph, graph.value(node, TIME.hasBeginning))
     end = instant_value(graph, graph.value(node, TIME.hasEnd))
     inside = instant_value(graph, graph.value(node, TIME.inside))
     if start and not end:
-        return f"since {start}"
+        return _say("since", lang, start=start)
     if start or end:
-        return f"{start or '?'} to {end}"
+        return _say("range", lang, start=start or "?", end=end)
     if inside:
-        return f"in {inside}"
+        return _say("inside", lang, inside=inside)
     lo, hi = graph.value(node, KZBY.notBefore), graph.value(node, KZBY.notAfter)
     text = label(graph, node, lang) if (node, RDFS.label, None) in graph else ""
     bounds = f"{lo or '?'}..{hi or '?'}" if (lo or hi) else ""
@@ -95,7 +113,7 @@ def when(graph: Graph, node: Node, lang: str = "en") -> str:
         if value is not None:
             return _interval(graph, value, lang)
     bound = graph.value(node, KZBY.dateNotAfter)
-    return f"not after {bound}" if bound is not None else ""
+    return _say("not_after", lang, bound=bound) if bound is not None else ""
 
 
 @dataclass(frozen=True)
@@ -176,13 +194,13 @@ def _fact_text(graph: Graph, node: Node, lang: str) -> str:
         member = label(graph, cast(Node, graph.value(node, ORG.member)), lang)
         role = label(graph, cast(Node, graph.value(node, ORG.role)), lang)
         organisation = label(graph, cast(Node, graph.value(node, ORG.organization)), lang)
-        return f"{member}: {role} of {organisation}"
+        return _say("membership", lang, member=member, role=role, organisation=organisation)
     return curie(graph, node)
 
 
 def _group(graph: Graph, node: Node, lang: str) -> str:
     types = sorted(graph.objects(node, RDF.type), key=str)
-    return label(graph, types[0], lang) if types else "other"
+    return label(graph, types[0], lang) if types else _say("other", lang)
 
 
 def _value_text(graph: Graph, value: Node, lang: str) -> str:
