@@ -153,3 +153,16 @@ def test_the_same_records_draw_the_same_bytes() -> None:
     assert export_line, "the export line is drawn"
     # 2010 | gap | 2012-2013 | gap to 2019 | 2020: three pieces ("M"), one segment drawn ("L")
     assert (export_line[0].count("M"), export_line[0].count("L")) == (3, 1), export_line[0]
+
+
+def test_a_terminal_is_told_each_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long work shows progress on a terminal; a pipe gets only the result line."""
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["report", "-o", str(tmp_path / "r.html")]) == 0
+    said = capsys.readouterr().err.splitlines()
+    assert said[:2] == ["kzby-kg: loading the graph…", "kzby-kg: drawing: Timeline…"]
+    assert "kzby-kg: drawing: Findings about the sources…" in said

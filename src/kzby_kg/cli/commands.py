@@ -337,7 +337,7 @@ def cmd_describe(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from kzby_kg.report import write_report
 
-    path = write_report(args.output, args.root, lang=args.lang, scope=args.scope)
+    path = write_report(args.output, args.root, lang=args.lang, scope=args.scope, progress=_step)
     print(f"wrote {path}", file=sys.stderr)
     _note_hidden(args)
     return 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -599,7 +600,11 @@ def _check(lang: str, scope: str) -> None:
 
 
 def build_report(
-    root: str | Path | ProjectPaths | None = None, *, lang: str = "en", scope: str = "article"
+    root: str | Path | ProjectPaths | None = None,
+    *,
+    lang: str = "en",
+    scope: str = "article",
+    progress: Callable[[str], None] | None = None,
 ) -> str:
     """The briefing as one HTML page (a string).
 
@@ -607,11 +612,14 @@ def build_report(
         label in that language fall back to English).
     :param scope: "article" (the article's graph) or "full" (with the vendored and imported
         tables: the UN DESA series and the catalogues).
+    :param progress: told each step as it starts (the CLI prints them on a terminal).
     :raises UsageError: for an unknown language or scope.
     :raises LoadError: if a data file is broken.
     """
     _check(lang, scope)
+    say = progress or (lambda _step: None)
     paths = root if isinstance(root, ProjectPaths) else find_root(root)
+    say("loading the graph")
     store = load_store(paths, scope=scope)
     b = _Briefing(paths, to_graph(store), OxigraphBackend(store), lang, scope, strings(lang))
     s = b.s
@@ -624,6 +632,7 @@ def build_report(
         ("findings", "findings", _findings),
     ):
         started = time.perf_counter()
+        say(f"drawing: {strings('en')[key]}")
         sections.append((anchor, s[key], make(b)))
         b.timings[key] = time.perf_counter() - started
     article = KZD.article
@@ -653,6 +662,7 @@ def write_report(
     *,
     lang: str = "en",
     scope: str = "article",
+    progress: Callable[[str], None] | None = None,
 ) -> Path:
     """Write the briefing (see :func:`build_report`) atomically; the default file is
     ``dist/report.html`` in the project folder.
@@ -664,7 +674,7 @@ def write_report(
     path = Path(output) if output is not None else paths.root / DEFAULT_OUTPUT
     if path.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"-o: {path} must end in .html")
-    text = build_report(paths, lang=lang, scope=scope)
+    text = build_report(paths, lang=lang, scope=scope, progress=progress)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, text.encode("utf-8"))
     return path
