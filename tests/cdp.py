@@ -225,3 +225,20 @@ class Browser:
         trace: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def chromium() -> str:
+    """Chromium's path; skipped without it, or failed where it is required (CI sets
+    ``KZBY_KG_REQUIRE_BROWSER=1``)."""
+    import shutil
+
+    from .conftest import skip_unless_required
+
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        skip_unless_required(
+            "Chromium not installed (apt-get install chromium) for the browser tests",
+            "KZBY_KG_REQUIRE_BROWSER",
+        )
+    assert path is not None
+    return path

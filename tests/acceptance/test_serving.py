@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -30,8 +29,6 @@ from kzby_kg.errors import UsageError
 from kzby_kg.querying.formats import serialize_result
 from kzby_kg.web.app import make_server
 from kzby_kg.web.policy import LimitError, Limits
-
-from ..conftest import skip_unless_required
 
 #: where the load report and the screenshot are kept: $KZBY_KG_ARTIFACTS (CI sets it), else a
 #: temporary folder; never the checkout
@@ -635,14 +632,9 @@ def test_fifty_clients(tmp_path: Path) -> None:
 
 
 def browser() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        skip_unless_required(
-            "Chromium not installed (apt-get install chromium) for the browser test",
-            "KZBY_KG_REQUIRE_BROWSER",
-        )
-    assert path is not None
-    return path
+    from ..cdp import chromium
+
+    return chromium()
 
 
 @pytest.mark.slow

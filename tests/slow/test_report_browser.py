@@ -5,7 +5,6 @@ host, no script error and no console error. The screenshot is the README's."""
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -13,8 +12,8 @@ import pytest
 
 from kzby_kg.cli.main import main
 
-from ..cdp import Browser
-from ..conftest import ROOT, skip_unless_required
+from ..cdp import Browser, chromium
+from ..conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -86,15 +85,8 @@ def test_the_briefing_speaks_russian_and_kazakh(tmp_path: Path) -> None:
 def test_headless_chromium_draws_every_figure_offline(
     full_report: tuple[Path, float], tmp_path: Path
 ) -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        skip_unless_required(
-            "Chromium not installed (apt-get install chromium) for the briefing test",
-            "KZBY_KG_REQUIRE_BROWSER",
-        )
-    assert chromium is not None
     url = full_report[0].resolve().as_uri()
-    with Browser(chromium, tmp_path / "profile") as browser:
+    with Browser(chromium(), tmp_path / "profile") as browser:
         browser.open_page(width=1200, height=900)
         browser.navigate(url)
         figures = browser.evaluate(
