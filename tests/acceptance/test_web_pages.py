@@ -147,7 +147,7 @@ def test_the_query_page_reads_the_same_words(site: str) -> None:
         ("en", "names", "city", "Gomel"),
         ("ru", "названия", "город", "Гомель"),
         ("kk", "атаулары", "қала", "Гомель"),
-        ("be", "назвы", "city", "Гомель"),  # no Belarusian type label: English, the fallback
+        ("be", "назвы", "горад", "Гомель"),
     ],
 )
 def test_entity_page_in_each_language(
@@ -351,6 +351,23 @@ def test_the_report_is_built_once_a_language(
     ]
     assert refused[0] == 400 and refused[1].startswith("lang:")
     assert built == ["kk", "en"]
+
+
+def test_the_served_report_is_built_in_each_language_it_is_written_in(
+    project: ProjectPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """make_server's builder passes ru, kk and be through to kzby-kg report (be was English)."""
+    import kzby_kg.report
+    from kzby_kg.web.app import _report_builder
+
+    asked: list[str] = []
+    monkeypatch.setattr(
+        kzby_kg.report, "build_report", lambda paths, lang, scope: asked.append(lang) or lang
+    )
+    build = _report_builder(project, "article")
+    assert build is not None
+    assert [build(lang) for lang in ("en", "ru", "kk", "be")] == ["en", "ru", "kk", "be"]
+    assert asked == ["en", "ru", "kk", "be"]
 
 
 @pytest.mark.parametrize(

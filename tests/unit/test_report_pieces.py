@@ -78,9 +78,9 @@ def test_the_command_refuses_a_bad_option_in_one_line(capsys: pytest.CaptureFixt
     assert main(["report", "-o", "briefing.pdf"]) == 2  # refused before the graph is loaded
     assert capsys.readouterr().err == "kzby-kg: error: -o: briefing.pdf must end in .html\n"
     with pytest.raises(SystemExit) as refused:
-        main(["report", "--lang", "be"])  # no Belarusian UI strings yet
+        main(["report", "--lang", "fr"])  # no French UI strings
     assert refused.value.code == 2
-    assert "--lang: invalid choice: 'be'" in capsys.readouterr().err
+    assert "--lang: invalid choice: 'fr'" in capsys.readouterr().err
 
 
 @pytest.mark.slow  # two renders, about 1 s

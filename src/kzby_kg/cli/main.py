@@ -365,7 +365,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output", help="HTML file to write (default: dist/report.html)")
     p.add_argument(
-        "--lang", default="en", choices=("en", "ru", "kk"), help="language of headings and labels"
+        "--lang",
+        default="en",
+        choices=("en", "ru", "kk", "be"),
+        help="language of headings and labels",
     )
     p.set_defaults(func=commands.cmd_report)
     for action in sub._choices_actions:

@@ -1,7 +1,7 @@
 """The briefing: one self-contained, cited HTML page with charts (``kzby-kg report``).
 
 Modules: ``build`` (the page, from the stored questions), ``charts`` (the figures, as inline SVG),
-``footnotes`` (numbered notes), ``strings`` (headings and labels in en, ru and kk, from
+``footnotes`` (numbered notes), ``strings`` (headings and labels in en, ru, kk and be, from
 strings.json), and ``template.html``.
 """
 

@@ -608,7 +608,7 @@ def build_report(
 ) -> str:
     """The briefing as one HTML page (a string).
 
-    :param lang: the language of headings and labels: en, ru or kk (entity labels without a
+    :param lang: the language of headings and labels: en, ru, kk or be (entity labels without a
         label in that language fall back to English).
     :param scope: "article" (the article's graph) or "full" (with the vendored and imported
         tables: the UN DESA series and the catalogues).

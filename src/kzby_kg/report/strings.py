@@ -12,7 +12,7 @@ from kzby_kg.errors import UsageError
 __all__ = ["LANGUAGES", "strings"]
 
 #: the languages the briefing is written in (entity labels fall back to English)
-LANGUAGES = ("en", "ru", "kk")
+LANGUAGES = ("en", "ru", "kk", "be")
 
 
 @cache
