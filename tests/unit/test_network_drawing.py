@@ -214,6 +214,6 @@ def test_every_word_of_the_drawing_is_translated_with_its_placeholders() -> None
         texts = drawing_texts(lang)
         assert set(texts) == set(DRAWING_TEXTS), lang
         for english, translated in texts.items():
-            assert translated and translated != english or english == "source: kzby-kg.", english
+            assert (translated and translated != english) or english == "source: kzby-kg.", english
             assert set(re.findall(r"\{\w+\}", translated)) == set(re.findall(r"\{\w+\}", english))
     assert drawing_texts("en") == {}
