@@ -516,3 +516,14 @@ def test_a_date_default_written_without_quotes_is_listed(
     assert question["parameters"] == [
         {"name": "as_of", "type": "date", "required": False, "default": "2016-01-01"}
     ]
+
+
+def test_a_stored_question_takes_an_entity_by_its_name(site: str) -> None:
+    """/api resolves entity parameters as the CLI and kzby_kg.query do: a label in any
+    language is the entity; a typo is a 400 that names the parameter and suggests."""
+    quoted = urllib.parse.quote("Беларусь")
+    by_label = get(f"{site}/api/memberships-of-state?state={quoted}&format=csv")
+    by_curie = get(f"{site}/api/memberships-of-state?state=kzd:belarus&format=csv")
+    assert by_label[0] == 200 and by_label == by_curie and by_label[1].count("\n") > 5
+    status, body = get(f"{site}/api/memberships-of-state?state=kzd:belaruss")
+    assert status == 400 and "parameter 'state'" in body and "kzd:belarus" in body

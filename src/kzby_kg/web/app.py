@@ -28,7 +28,7 @@ from kzby_kg.querying.backend import Backend
 from kzby_kg.querying.catalogue import StoredQuery, catalogue
 from kzby_kg.querying.engines import DEFAULT_STORE, open_backend
 from kzby_kg.querying.formats import GRAPH_FORMATS
-from kzby_kg.querying.parameters import parse_slice
+from kzby_kg.querying.parameters import EntityNames, parse_slice
 from kzby_kg.rdf.curies import is_safe_iri
 from kzby_kg.rdf.namespaces import KZD, bind_prefixes
 from kzby_kg.web.links import Labeller, kzd_href, local_of, parse_lang
@@ -97,6 +97,39 @@ class _App:
         self.report_errors: dict[str, str] = {}
         self.report_builds: dict[str, threading.Thread] = {}
         self.report_lock = threading.Lock()
+        self._names: EntityNames | None = None
+        self._names_lock = threading.Lock()
+
+    def entities(self, query: StoredQuery, values: dict[str, str]) -> dict[str, str]:
+        """The stored question's entity parameters as IRIs: a label in any language, a CURIE
+        or an IRI, resolved as the CLI and the API resolve them (the index of names is built
+        once, on first need: the graph does not change while served).
+
+        :raises LimitError: 400, naming the parameter, for an unknown or ambiguous entity.
+        """
+        from kzby_kg.errors import AmbiguousEntityError, UnknownEntityError
+        from kzby_kg.querying.parameters import entity_text
+        from kzby_kg.rdf.curies import expand
+        from kzby_kg.views.describe import graph_names
+
+        resolved = dict(values)
+        for parameter in query.parameters:
+            raw = values.get(parameter.name)
+            if parameter.kind != "iri" or not raw:
+                continue
+            text = entity_text(raw)
+            iri = expand(text)
+            if is_safe_iri(iri) and (URIRef(iri), None, None) in self.graph:
+                resolved[parameter.name] = iri
+                continue
+            with self._names_lock:
+                if self._names is None:
+                    self._names = graph_names(self.graph)
+            try:
+                resolved[parameter.name] = self._names.pick(text)
+            except (UnknownEntityError, AmbiguousEntityError) as exc:
+                raise LimitError(400, f"parameter {parameter.name!r}: {exc}") from exc
+        return resolved
 
     def start_report(self, lang: str) -> None:
         """Build the briefing in ``lang`` in the background, once (it takes 15-60 s)."""
@@ -440,7 +473,7 @@ class _Handler(BaseHTTPRequestHandler):
             _first(params.pop("offset", None)),
         )
         values = {k: v[0] for k, v in params.items()}
-        bindings = query.bindings(values)
+        bindings = query.bindings(self.app.entities(query, values))
         max_rows = self.app.pool.limits.max_rows
         limit = parse_slice("limit", raw_limit)
         offset = parse_slice("offset", raw_offset) or 0
