@@ -44,3 +44,23 @@ def test_every_phrase_has_every_language_and_the_same_placeholders() -> None:
             tuple(sorted(part.split("}")[0] for part in f.split("{")[1:])) for f in forms.values()
         }
         assert len(holes) == 1, key
+
+
+def test_a_states_timeline_includes_what_its_government_signed() -> None:
+    """The 2019 migration agreement's parties are the two governments (its text says so)."""
+    from kzby_kg.views.timeline import timeline
+
+    graph = Graph().parse(
+        data="""
+@prefix kzby: <https://w3id.org/kzby-kg/ontology#> . @prefix kzd: <https://w3id.org/kzby-kg/id/> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+kzd:kz rdfs:label "Kazakhstan"@en . kzd:gov-kz kzby:governmentOf kzd:kz .
+kzd:deal rdfs:label "Agreement"@en ; kzby:party kzd:gov-kz ; dcterms:source kzd:ref ;
+    kzby:signatureDate "2019-10-25"^^xsd:date .
+""",
+        format="turtle",
+    )
+    entries = timeline(graph, "Kazakhstan", "2019", "2019")
+    assert [e.fact.node for e in entries] == ["kzd:deal"]

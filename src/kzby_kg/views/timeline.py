@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF
+from rdflib.term import Node
 
 from kzby_kg.errors import UsageError
 from kzby_kg.rdf.namespaces import KZBY
@@ -67,15 +68,19 @@ def timeline(
     :raises UnknownEntityError: for an entity the graph does not hold.
     """
     check_bounds(start, end)
+    named: set[Node] = set()
     if entity is not None:
         entity = resolve(graph, entity)
+        # a state acts through its government too: the 2019 migration agreement's parties
+        # are the two governments, and it belongs on each state's timeline
+        named = {entity, *graph.subjects(KZBY.governmentOf, entity)}
     entries = []
     for fact in sorted(set(graph.subjects(DCTERMS.source)), key=str):
         # a party's acts on an instrument show under the instrument; the treaty-status-by-party
         # question lists them party by party
         if not isinstance(fact, URIRef) or (fact, RDF.type, KZBY.PartyRecord) in graph:
             continue
-        if entity is not None and fact != entity and (fact, None, entity) not in graph:
+        if named and fact not in named and not any((fact, None, n) in graph for n in named):
             continue
         time_text = when(graph, fact, lang)
         key = _sort_key(time_text)
