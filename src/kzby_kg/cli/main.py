@@ -370,7 +370,9 @@ def _parser() -> argparse.ArgumentParser:
         choices=("en", "ru", "kk", "be"),
         help="language of headings and labels",
     )
-    p.set_defaults(func=commands.cmd_report)
+    # the full graph by default: the migration chart sets the article's figure beside the
+    # imported UN DESA series, which the article's graph alone does not hold
+    p.set_defaults(func=commands.cmd_report, scope="full")
     for action in sub._choices_actions:
         command = sub.choices[action.dest]
         command.description = command.description or _DESCRIPTIONS.get(

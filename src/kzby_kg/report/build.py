@@ -200,6 +200,11 @@ def _timeline(b: _Briefing) -> str:
         entry[3].append(_text(row["source"]))
     for key, (when, name, place, sources) in instruments.items():
         place_name, place_sources = b.place_on(place, when)
+        written = b.graph.value(URIRef(key), KZBY.placeNameAsWritten)
+        if not place_sources and written is not None:
+            # no dated name for the place (Almaty has none): the document's own spelling of
+            # it, which its source gives ("Alma-Ata" in 1991), not today's name
+            place_name = str(written)
         is_migration = _MIGRATION_WORD in label(b.graph, URIRef(key), "en").lower()
         row_name = s["migration_events"] if is_migration else s["agreements"]
         at = charts.fractional_year(when)
@@ -603,15 +608,15 @@ def build_report(
     root: str | Path | ProjectPaths | None = None,
     *,
     lang: str = "en",
-    scope: str = "article",
+    scope: str = "full",
     progress: Callable[[str], None] | None = None,
 ) -> str:
     """The briefing as one HTML page (a string).
 
     :param lang: the language of headings and labels: en, ru, kk or be (entity labels without a
         label in that language fall back to English).
-    :param scope: "article" (the article's graph) or "full" (with the vendored and imported
-        tables: the UN DESA series and the catalogues).
+    :param scope: "full" (the default: with the vendored and imported tables, the UN DESA
+        series and the catalogues) or "article" (the article's graph alone).
     :param progress: told each step as it starts (the CLI prints them on a terminal).
     :raises UsageError: for an unknown language or scope.
     :raises LoadError: if a data file is broken.
@@ -661,7 +666,7 @@ def write_report(
     root: str | Path | ProjectPaths | None = None,
     *,
     lang: str = "en",
-    scope: str = "article",
+    scope: str = "full",
     progress: Callable[[str], None] | None = None,
 ) -> Path:
     """Write the briefing (see :func:`build_report`) atomically; the default file is

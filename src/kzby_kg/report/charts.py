@@ -434,6 +434,12 @@ def migration_chart(
         highest = max(
             [v for one in series for v in one.points.values()] + [a.value for a in article] + [1.0]
         )
+        years = [y for one in series for y in one.points] + [a.year for a in article]
+        years += [m.year for m in mirrors]
+        if years:  # a lone figure would otherwise sit in a century-wide axis
+            middle, half = (min(years) + max(years)) / 2, max((max(years) - min(years)) / 2, 5)
+            axes.set_xlim(middle - half - 1, middle + half + 1)
+        axes.xaxis.get_major_locator().set_params(integer=True)
         axes.set_xlabel(s["year"])
         axes.set_ylabel(s["persons"])
         axes.set_ylim(0, highest * 1.2)  # room for the labels under the title
