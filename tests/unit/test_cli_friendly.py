@@ -19,6 +19,7 @@ from kzby_kg.cli import commands
 from kzby_kg.cli.main import _closed_pipe, _parser, main
 from kzby_kg.errors import QueryError, UsageError
 from kzby_kg.querying.engines import OxigraphBackend
+from kzby_kg.querying.text import declare_prefixes, one_line_error
 
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:
@@ -133,7 +134,7 @@ def test_the_project_prefixes_are_declared_for_any_engine() -> None:
             ox.NamedNode("https://w3id.org/kzby-kg/ontology#State"),
         )
     )
-    text, added = commands._declare_prefixes("SELECT ?s WHERE { ?s a kzby:State }")
+    text, added = declare_prefixes("SELECT ?s WHERE { ?s a kzby:State }")
     assert added == 1
     assert text.startswith("PREFIX kzby: <https://w3id.org/kzby-kg/ontology#>\n")
     assert [str(r[0]) for r in OxigraphBackend(store).run(text).rows] == [
@@ -141,7 +142,7 @@ def test_the_project_prefixes_are_declared_for_any_engine() -> None:
     ]
     # a prefix the user declares is theirs; strings, IRIs and comments are not read
     own = 'PREFIX kzd: <http://x/> SELECT * { ?s ?p "rdfs:label" } # owl:x'
-    assert commands._declare_prefixes(own) == (own, 0)
+    assert declare_prefixes(own) == (own, 0)
 
 
 @pytest.mark.parametrize(
@@ -155,10 +156,10 @@ def test_the_project_prefixes_are_declared_for_any_engine() -> None:
     ],
 )
 def test_a_syntax_error_is_one_line_at_the_users_own_line(query: str, expected: str) -> None:
-    declared, added = commands._declare_prefixes(query)
+    declared, added = declare_prefixes(query)
     with pytest.raises(QueryError) as caught:
         OxigraphBackend(ox.Store()).run(declared)
-    line = commands._one_line_error(str(caught.value), query, added)
+    line = one_line_error(str(caught.value), query, added)
     assert expected in line
     assert "\n" not in line
     assert "\\u{" not in line
@@ -185,7 +186,7 @@ def test_a_closed_pipe_wrapped_in_a_library_error_ends_quietly(
 def test_oxigraph_lists_every_expected_character_which_the_cli_says_in_one_line() -> None:
     with pytest.raises(QueryError) as caught:
         OxigraphBackend(ox.Store()).run("SELECT ?x WHERE { ?x a foo:Bar }")
-    assert "\n" in str(caught.value)  # the reason for _one_line_error
+    assert "\n" in str(caught.value)  # the reason for one_line_error
 
 
 # ---------------------------------------------------------------- progress

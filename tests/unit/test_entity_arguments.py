@@ -202,3 +202,16 @@ def test_a_stored_question_refuses_an_unknown_entity_with_matches(store: object)
 
     with pytest.raises(UsageError, match=r"parameter 'state'.*Belarus \(kzd:belarus\)"):
         query("memberships-of-state", OxigraphBackend(store), state="kzd:belaruss")  # type: ignore[arg-type]
+
+
+def test_python_sparql_takes_the_project_prefixes_and_errs_in_one_line(store: object) -> None:
+    """kzby_kg.sparql as the command line: no PREFIX needed for kzby:, one line per error."""
+    from kzby_kg.errors import QueryError
+    from kzby_kg.querying.questions import sparql
+
+    backend = OxigraphBackend(store)  # type: ignore[arg-type]
+    states = sparql("SELECT ?s WHERE { ?s a kzby:SovereignState }", backend).rows
+    assert (KZD.belarus,) in states
+    with pytest.raises(QueryError) as caught:
+        sparql("SELECT ?s WHERE { ?s a kzby:SovereignState ", backend)
+    assert "\n" not in str(caught.value) and "line 1" in str(caught.value)

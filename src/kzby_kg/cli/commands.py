@@ -505,7 +505,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
-    from kzby_kg.querying.text import query_form
+    from kzby_kg.querying.text import declare_prefixes, one_line_error, query_form
 
     if bool(args.query) == bool(args.file):
         raise UsageError("give the query as an argument or with -f FILE, not both or neither")
@@ -514,65 +514,12 @@ def cmd_sparql(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"-f: cannot read {args.file}: {exc.strerror}") from exc
     query_form(text)  # refuse updates before loading anything
-    declared, added = _declare_prefixes(text)
+    declared, added = declare_prefixes(text)
     try:
         _answer(args, _backend(args), declared)
     except QueryError as exc:
-        raise QueryError(_one_line_error(str(exc), text, added)) from exc
+        raise QueryError(one_line_error(str(exc), text, added)) from exc
     return 0
-
-
-def _declare_prefixes(text: str) -> tuple[str, int]:
-    """The query with a ``PREFIX`` line for each project prefix (kzby:, kzd:, …) it uses but
-    does not declare, and how many lines that added. Declarations in the text are the one thing
-    every engine (Oxigraph, rdflib, any endpoint) reads alike; the user's own are kept."""
-    import re
-
-    from kzby_kg.querying.text import blank_out
-    from kzby_kg.rdf.namespaces import PREFIXES
-
-    clean = blank_out(text)
-    declared = set(re.findall(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)\s*:", clean))
-    missing = [
-        name
-        for name in PREFIXES
-        if name not in declared and re.search(rf"(?<![\w.\-?$:]){re.escape(name)}:", clean)
-    ]
-    if not missing:
-        return text, 0
-    header = " ".join(f"PREFIX {name}: <{PREFIXES[name]}>" for name in missing)
-    return f"{header}\n{text}", 1
-
-
-def _one_line_error(message: str, text: str, added: int) -> str:
-    """An engine's complaint about a query as one line, at the user's own line and column:
-    Oxigraph lists every character it expected (Unicode ranges over several lines)."""
-    import re
-
-    from kzby_kg.rdf.namespaces import PREFIXES
-
-    found = re.search(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)
-    if found is None:  # rdflib's or a server's message: its first line, at the user's line
-        first = re.sub(r"\s*\(at char \d+\),?", "", (message.splitlines() or [""])[0])
-        return re.sub(r"\(line:(\d+)", lambda m: f"(line:{int(m.group(1)) - added}", first)
-    line, column, detail = int(found.group(1)) - added, int(found.group(2)), found.group(3)
-    lines = text.splitlines()
-    source = lines[line - 1] if 0 < line <= len(lines) else ""
-    near = source[column - 1 : column + 29].strip() or source[max(0, column - 31) :].strip()
-    where = f"query failed: syntax error at line {line}, column {column}"
-    if near:
-        where += f", near {near!r}"
-    if "Prefix not found" in detail:
-        names = re.findall(r"([A-Za-z][\w.-]*)?:", source[: column - 1])
-        prefix = f"{names[-1]}:" if names else "a prefix"
-        return (
-            f"{where}: {prefix} is not declared; add PREFIX {prefix} <…> (the project's own "
-            f"prefixes need none: {', '.join(p + ':' for p in PREFIXES)})"
-        )
-    detail = detail.splitlines()[0] if detail else ""
-    if len(detail) > 80 or "\\u{" in detail:
-        detail = "unexpected text"
-    return f"{where}: {detail}"
 
 
 def cmd_push(args: argparse.Namespace) -> int:

@@ -111,5 +111,16 @@ def query(
 
 
 def sparql(text: str, backend: Backend | None = None) -> QueryResult:
-    """Run ad-hoc SPARQL (SELECT, ASK, CONSTRUCT or DESCRIBE); updates are refused."""
-    return (backend or open_backend()).run(text)
+    """Run ad-hoc SPARQL (SELECT, ASK, CONSTRUCT or DESCRIBE); updates are refused.
+
+    The project's prefixes (``kzby:``, ``kzd:``, ``org:``, …) need no declaration, as on the
+    command line; a syntax error is one line at the text's own line and column.
+    """
+    from kzby_kg.errors import QueryError
+    from kzby_kg.querying.text import declare_prefixes, one_line_error
+
+    declared, added = declare_prefixes(text)
+    try:
+        return (backend or open_backend()).run(declared)
+    except QueryError as exc:
+        raise QueryError(one_line_error(str(exc), text, added)) from exc

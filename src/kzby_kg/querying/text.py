@@ -14,7 +14,13 @@ from functools import lru_cache
 
 from kzby_kg.errors import QueryError
 
-__all__ = ["blank_out", "query_form", "where_body_start"]
+__all__ = [
+    "blank_out",
+    "declare_prefixes",
+    "one_line_error",
+    "query_form",
+    "where_body_start",
+]
 
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 _UPDATE = re.compile(r"\b(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)\b\s", re.IGNORECASE)
@@ -86,3 +92,55 @@ def where_body_start(text: str) -> int:
     if where is None:
         raise QueryError("a query with parameters needs a WHERE { … } clause")
     return where.end()
+
+
+def declare_prefixes(text: str) -> tuple[str, int]:
+    """The query with a ``PREFIX`` line for each project prefix (kzby:, kzd:, …) it uses but
+    does not declare, and how many lines that added. Declarations in the text are the one thing
+    every engine (Oxigraph, rdflib, any endpoint) reads alike; the user's own are kept."""
+    import re
+
+    from kzby_kg.rdf.namespaces import PREFIXES
+
+    clean = blank_out(text)
+    declared = set(re.findall(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)\s*:", clean))
+    missing = [
+        name
+        for name in PREFIXES
+        if name not in declared and re.search(rf"(?<![\w.\-?$:]){re.escape(name)}:", clean)
+    ]
+    if not missing:
+        return text, 0
+    header = " ".join(f"PREFIX {name}: <{PREFIXES[name]}>" for name in missing)
+    return f"{header}\n{text}", 1
+
+
+def one_line_error(message: str, text: str, added: int) -> str:
+    """An engine's complaint about a query as one line, at the user's own line and column:
+    Oxigraph lists every character it expected (Unicode ranges over several lines)."""
+    import re
+
+    from kzby_kg.rdf.namespaces import PREFIXES
+
+    found = re.search(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)
+    if found is None:  # rdflib's or a server's message: its first line, at the user's line
+        first = re.sub(r"\s*\(at char \d+\),?", "", (message.splitlines() or [""])[0])
+        return re.sub(r"\(line:(\d+)", lambda m: f"(line:{int(m.group(1)) - added}", first)
+    line, column, detail = int(found.group(1)) - added, int(found.group(2)), found.group(3)
+    lines = text.splitlines()
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    near = source[column - 1 : column + 29].strip() or source[max(0, column - 31) :].strip()
+    where = f"query failed: syntax error at line {line}, column {column}"
+    if near:
+        where += f", near {near!r}"
+    if "Prefix not found" in detail:
+        names = re.findall(r"([A-Za-z][\w.-]*)?:", source[: column - 1])
+        prefix = f"{names[-1]}:" if names else "a prefix"
+        return (
+            f"{where}: {prefix} is not declared; add PREFIX {prefix} <…> (the project's own "
+            f"prefixes need none: {', '.join(p + ':' for p in PREFIXES)})"
+        )
+    detail = detail.splitlines()[0] if detail else ""
+    if len(detail) > 80 or "\\u{" in detail:
+        detail = "unexpected text"
+    return f"{where}: {detail}"
