@@ -181,7 +181,7 @@ def _timeline(b: _Briefing) -> str:
             last = max(last, begin, stop or 0)
             what = f"{b.name(state)}: {b.name(row['status'])}, {b.name(row['organisation'])}"
             if end:
-                what += f" ({start} to {end})"
+                what += f" ({s['period'].format(start=start, end=end)})"
             notes = b.cite(*_list(row["startSourceList"]), *_list(row["endSourceList"]))
             rows.append((start, _esc(what), "", notes or b.cite(*_list(row["sourceList"]))))
     marks: list[charts.TimelineMark] = []
@@ -497,7 +497,7 @@ def _shacl(b: _Briefing) -> str:
         for check in sorted(groups):
             members = groups[check]
             out.append(
-                f"<h4>{_esc(severity)} · {_esc(s['check'])} <code>{_esc(check)}</code> "
+                f"<h4>{_esc(s[severity.lower()])} · {_esc(s['check'])} <code>{_esc(check)}</code> "
                 f'<span class="count">({len(members)})</span></h4><ul>'
             )
             whole = severity == "Warning" or len(members) <= _WHOLE
