@@ -219,3 +219,13 @@ def test_every_build_step_shown_is_a_call_the_pipeline_makes() -> None:
     source = inspect.getsource(pipeline.build)
     assert [n for n in commands._BUILD_STEPS if f"{n}(" not in source] == []
     assert all(callable(getattr(pipeline, n)) for n in commands._BUILD_STEPS)
+
+
+def test_the_briefing_defaults_to_the_full_graph_and_the_views_to_the_article() -> None:
+    """The report's own default must not leak into the shared --scope of the views."""
+    from kzby_kg.cli.main import _parser
+
+    parser = _parser()
+    assert parser.parse_args(["report"]).scope == "full"
+    for command in (["describe", "Belarus"], ["timeline"], ["neighbours", "Belarus"]):
+        assert parser.parse_args(command).scope == "article", command

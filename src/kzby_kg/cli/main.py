@@ -359,7 +359,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "report",
-        parents=[common, scoped],
+        parents=[common],
         help="a self-contained, cited HTML briefing with charts (timeline, trade, migration, "
         "network, findings)",
     )
@@ -370,9 +370,17 @@ def _parser() -> argparse.ArgumentParser:
         choices=("en", "ru", "kk", "be"),
         help="language of headings and labels",
     )
-    # the full graph by default: the migration chart sets the article's figure beside the
-    # imported UN DESA series, which the article's graph alone does not hold
-    p.set_defaults(func=commands.cmd_report, scope="full")
+    # its own --scope, not the shared one (set_defaults would change that parent's action for
+    # every command): the full graph by default, since the migration chart sets the article's
+    # figure beside the imported UN DESA series, which the article's graph alone does not hold
+    p.add_argument(
+        "--scope",
+        default="full",
+        choices=["article", "full"],
+        help="full: with the vendored and imported tables (default; the UN DESA series); "
+        "article: the article's graph alone",
+    )
+    p.set_defaults(func=commands.cmd_report)
     for action in sub._choices_actions:
         command = sub.choices[action.dest]
         command.description = command.description or _DESCRIPTIONS.get(
