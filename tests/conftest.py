@@ -317,3 +317,21 @@ def listener() -> Iterator[tuple[str, list[int]]]:
     stop.set()
     thread.join(timeout=2)
     sock.close()
+
+
+#: doctests whose example loads the whole project graph (3-6 s each): they document the API as
+#: a reader would call it, so they keep their ``load()``, and run in the slow tier with the
+#: other full-graph checks
+FULL_GRAPH_DOCTESTS = {
+    "kzby_kg",
+    "kzby_kg.views.networks.to_networkx",
+    "kzby_kg.views.describe.resolve",
+    "kzby_kg.rdf.load.load",
+    "kzby_kg.rdf.labels.label",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if isinstance(item, pytest.DoctestItem) and item.name in FULL_GRAPH_DOCTESTS:
+            item.add_marker(pytest.mark.slow)
