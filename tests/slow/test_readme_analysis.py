@@ -40,9 +40,14 @@ def test_the_analysis_example_draws_a_plot_with_data(
         assert str(df["balance"].dtype) == "float64"
         lines = ax.get_lines()
         assert [line.get_label() for line in lines] == ["export", "import", "balance"]
-        assert all(len(line.get_xdata()) == len(df) > 1 for line in lines)
         years = [float(x) for x in lines[0].get_xdata()]
         assert years == sorted(years) and years[0] >= 1991  # years on the x axis, as numbers
+        assert years == list(range(int(years[0]), int(years[-1]) + 1))  # every year, in order
+        import numpy as np
+
+        for line in lines:  # the years with a figure are drawn; the others are gaps (masked)
+            values = np.ma.masked_invalid(np.ma.asarray(line.get_ydata(), dtype=float))
+            assert values.count() == len(df) > 1 and values.size > len(df)
         assert (tmp_path / "trade-balance.png").stat().st_size > 10_000
         by_flow = namespace["by_flow"]
         assert sorted(by_flow.columns) == ["импорт", "экспорт"]
