@@ -30,7 +30,19 @@ def _sort_key(text: str) -> str:
 
 
 def _check_bound(name: str, value: str | None) -> str | None:
-    if value is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+    """A bound as given, if it is a year, a year-month or a date that exists (2014-13 is not)."""
+    import datetime
+
+    if value is None:
+        return value
+    shape = re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value)
+    parts = [int(p) for p in value.split("-")] if shape else []
+    try:
+        if parts:
+            datetime.date(parts[0], *[*parts[1:], 1, 1][:2])
+    except ValueError:
+        parts = []
+    if not parts:
         raise UsageError(f"--{name}: {value!r} is not a year, year-month or date")
     return value
 
@@ -40,6 +52,9 @@ def check_bounds(start: str | None, end: str | None) -> None:
     starts (it could only ever be empty). Cheap: the CLI calls it before loading the graph.
 
     >>> check_bounds("2014", "2014-06")
+    >>> check_bounds("2014-13", None)
+    Traceback (most recent call last):
+    kzby_kg.errors.UsageError: --from: '2014-13' is not a year, year-month or date
     >>> check_bounds("2016", "2014")
     Traceback (most recent call last):
     kzby_kg.errors.UsageError: --from 2016 is after --to 2014: no date lies in that range
