@@ -215,3 +215,21 @@ def test_python_sparql_takes_the_project_prefixes_and_errs_in_one_line(store: ob
     with pytest.raises(QueryError) as caught:
         sparql("SELECT ?s WHERE { ?s a kzby:SovereignState ", backend)
     assert "\n" not in str(caught.value) and "line 1" in str(caught.value)
+
+
+def test_the_network_functions_take_an_abbreviation() -> None:
+    """to_networkx keeps alternative names and abbreviations, so shortest_paths and
+    neighbours take "EAEU" as describe does."""
+    from kzby_kg.views.networks import to_networkx
+
+    g = Graph()
+    union, state = KZD["eaeu"], KZD["belarus"]
+    g.add((union, RDFS.label, Literal("Eurasian Economic Union", lang="en")))
+    g.add((union, KZBY.abbreviation, Literal("EAEU")))
+    g.add((union, SKOS.altLabel, Literal("ЕАЭС", lang="ru")))
+    g.add((state, RDFS.label, Literal("Belarus", lang="en")))
+    g.add((state, KZBY.memberOf, union))  # the full view makes an edge of every triple
+    net = to_networkx(g, view="full")
+    assert net.nodes["kzd:eaeu"]["other_names"] == "EAEU | ЕАЭС"
+    assert neighbours(net, "ЕАЭС") == neighbours(net, "kzd:eaeu")
+    assert shortest_paths(net, "Belarus", "EAEU") == shortest_paths(net, "kzd:belarus", "kzd:eaeu")

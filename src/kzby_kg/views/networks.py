@@ -140,6 +140,16 @@ def _node_attrs(graph: Graph, node: Node, as_of: str | None) -> dict[str, Any]:
         labels.update(_names_on(graph, node, as_of))
     attrs: dict[str, Any] = {f"label_{lang}": labels[lang] for lang in LANGUAGES if lang in labels}
     attrs["label"] = attrs.get("label_en") or label(graph, node)
+    # alternative names and abbreviations (EAEU, ЕАЭС), so that the network functions take
+    # them as describe does; one string, as GraphML and GEXF attributes must be
+    other = {
+        str(value)
+        for prop in (SKOS.altLabel, KZBY.abbreviation)
+        for value in graph.objects(node, prop)
+        if isinstance(value, Literal)
+    }
+    if other:
+        attrs["other_names"] = " | ".join(sorted(other))
     types = sorted(curie(graph, t) for t in graph.objects(node, RDF.type))
     attrs["types"] = " ".join(types)
     attrs["kind"] = label(graph, sorted(graph.objects(node, RDF.type), key=str)[0]) if types else ""

@@ -51,6 +51,7 @@ def resolve_node(net: nx.MultiDiGraph, name: str | URIRef) -> str:
     index = EntityNames()
     for ident, data in net.nodes(data=True):
         names = [v for k, v in data.items() if k.startswith("label") and isinstance(v, str)]
+        names += [n for n in str(data.get("other_names", "")).split(" | ") if n]
         for value in names:
             index.add(ident, value, curie=ident, minor=data.get("types") == "skos:Concept")
         if data.get("label"):
