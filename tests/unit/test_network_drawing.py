@@ -217,3 +217,21 @@ def test_every_word_of_the_drawing_is_translated_with_its_placeholders() -> None
             assert (translated and translated != english) or english == "source: kzby-kg.", english
             assert set(re.findall(r"\{\w+\}", translated)) == set(re.findall(r"\{\w+\}", english))
     assert drawing_texts("en") == {}
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "be"])
+def test_the_legends_stay_inside_the_figure(net: nx.MultiDiGraph, lang: str) -> None:
+    """Russian, Kazakh and Belarusian legend entries are longer than English ones: they wrap
+    instead of running off the right edge."""
+    from kzby_kg.views.networks import drawing_texts
+
+    drawn = network_figure(net, positions=POSITIONS, lang=lang, texts=drawing_texts(lang))
+    try:
+        renderer = drawn.canvas.get_renderer()  # type: ignore[attr-defined]
+        width = drawn.bbox.width
+        for legend in drawn.legends:
+            assert legend.get_window_extent(renderer).x1 <= width, legend.get_gid()
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(drawn)

@@ -190,6 +190,19 @@ def node_label(attrs: dict[str, Any], lang: str) -> str:
     return str(attrs.get(f"label_{lang}") or attrs.get("label_en") or attrs.get("label") or "")
 
 
+#: characters a legend line may hold: Cyrillic letters are wider, and 46 ran off the figure
+LEGEND_WRAP = 40
+
+
+def _legend_text(text: str) -> str:
+    """A legend entry on lines of at most :data:`LEGEND_WRAP` characters: the legends sit in
+    the right quarter of the figure, and a longer entry (Russian relation names) ran off it.
+    """
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, LEGEND_WRAP, break_long_words=False)) or text
+
+
 def _wrapped(text: str) -> str:
     """Wrap a label onto lines of about :data:`WRAP` characters; words are never cut."""
     import textwrap
@@ -544,7 +557,7 @@ def network_figure(
                 markersize=9,
                 markerfacecolor=_COLOURS.get(k, _OTHER),
                 markeredgecolor="white",
-                label=f"{say(k or 'other')} ({say(_GROUPS[_SHAPES.get(k, 'o')])})",
+                label=_legend_text(f"{say(k or 'other')} ({say(_GROUPS[_SHAPES.get(k, 'o')])})"),
             )
             for k in used_kinds
         ]
@@ -556,13 +569,13 @@ def network_figure(
                 color=_EDGE_STYLES[c].colour,
                 linestyle=_EDGE_STYLES[c].line,
                 linewidth=1.6,
-                label=say(_EDGE_STYLES[c].name),
+                label=_legend_text(say(_EDGE_STYLES[c].name)),
             )
             for c in used_cats
         ]
         nodes_legend = figure.legend(
             handles=node_handles,
-            title=say(_ENTITIES_TITLE),
+            title=_legend_text(say(_ENTITIES_TITLE)),
             loc="upper left",
             bbox_to_anchor=(0.75, 0.94),
             fontsize=LEGEND_PT,
@@ -573,7 +586,7 @@ def network_figure(
         nodes_legend.set_gid("legend:entities")
         edges_legend = figure.legend(
             handles=edge_handles,
-            title=say(_RELATIONS_TITLE),
+            title=_legend_text(say(_RELATIONS_TITLE)),
             loc="lower left",
             bbox_to_anchor=(0.75, 0.04),
             fontsize=LEGEND_PT,
