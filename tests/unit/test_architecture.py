@@ -12,7 +12,7 @@ import networkx as nx
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "kzby_kg"
 #: lowest first; a module may import from its own layer and the layers before it
 LAYERS = [
-    {"errors", "paths"},
+    {"errors", "languages", "paths"},
     {"rdf"},
     {"querying"},
     {"validation", "remote"},

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 
 from kzby_kg.cli import commands
 from kzby_kg.errors import KzbyError
+from kzby_kg.languages import LANGUAGES
 from kzby_kg.querying.engines import DEFAULT_STORE, STORES
 
 __all__ = ["main"]
 
-LANGUAGES = ("en", "ru", "kk", "be")
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "markdown")
 
 
@@ -367,7 +367,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--lang",
         default="en",
-        choices=("en", "ru", "kk", "be"),
+        choices=LANGUAGES,
         help="language of headings and labels",
     )
     # its own --scope, not the shared one (set_defaults would change that parent's action for

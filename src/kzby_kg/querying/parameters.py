@@ -11,8 +11,10 @@ never pasted into query text.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -351,25 +353,40 @@ def entity_names(backend: Backend) -> EntityNames:
     return index
 
 
-def resolve_entity_values(backend: Backend, values: dict[str, str]) -> dict[str, str]:
+def resolve_entity_values(
+    backend: Backend | None,
+    values: dict[str, str],
+    *,
+    holds: Callable[[str], bool] | None = None,
+    names: Callable[[], EntityNames] | None = None,
+) -> dict[str, str]:
     """Entity parameters' values as IRIs: each may be a label in any language, a CURIE or an
     IRI, resolved the way ``kzby-kg describe`` resolves names. An IRI or CURIE the store does
     not hold is not passed on to give a silent empty answer: it is refused, with close matches.
 
+    ``holds`` (is this IRI in the graph?) and ``names`` (the index of names) default to asking
+    ``backend``; the server passes its own (and no backend), over the graph it already holds
+    and an index it builds once.
+
     :raises UsageError: naming the parameter, for an unknown or ambiguous entity.
     """
+    if holds is None or names is None:
+        if backend is None:
+            raise TypeError("resolve_entity_values needs a backend, or both holds and names")
+        engine = backend
+        holds = holds or (
+            lambda iri: bool(engine.run(_EXISTS_QUERY, {"_entity": URIRef(iri)}).boolean)
+        )
+        names = names or functools.cache(lambda: entity_names(engine))
     resolved: dict[str, str] = {}
-    index: EntityNames | None = None
     for name, raw in values.items():
         text = entity_text(raw)
         iri = expand(text)
-        known = is_safe_iri(iri) and iri.startswith(_SCHEMES)
-        if known and backend.run(_EXISTS_QUERY, {"_entity": URIRef(iri)}).boolean:
+        if is_safe_iri(iri) and iri.startswith(_SCHEMES) and holds(iri):
             resolved[name] = iri
             continue
-        index = index or entity_names(backend)
         try:
-            resolved[name] = index.pick(text)
+            resolved[name] = names().pick(text)
         except (UnknownEntityError, AmbiguousEntityError) as exc:
             raise UsageError(f"parameter {name!r}: {exc}") from exc
     return resolved

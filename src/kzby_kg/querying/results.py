@@ -20,6 +20,7 @@ from rdflib.namespace import RDF, XSD
 from rdflib.term import Identifier
 
 from kzby_kg.errors import UsageError
+from kzby_kg.languages import LANGUAGES
 from kzby_kg.querying.compare import LIST_SEPARATOR, normalise
 from kzby_kg.rdf.curies import compact
 from kzby_kg.rdf.terms import from_ox
@@ -87,9 +88,6 @@ class TsvRows(Sequence[Row]):
     def __reduce__(self) -> tuple[Any, ...]:
         return (TsvRows, (self.tsv,))
 
-
-#: the languages labels are written in (as ``--lang`` offers them)
-LANGUAGES = ("en", "ru", "kk", "be")
 
 _INTEGERS = frozenset(
     XSD[name]

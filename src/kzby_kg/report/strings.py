@@ -8,11 +8,9 @@ from functools import cache
 from importlib.resources import files
 
 from kzby_kg.errors import UsageError
+from kzby_kg.languages import LANGUAGES
 
 __all__ = ["LANGUAGES", "strings"]
-
-#: the languages the briefing is written in (entity labels fall back to English)
-LANGUAGES = ("en", "ru", "kk", "be")
 
 
 @cache

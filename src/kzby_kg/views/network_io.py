@@ -194,20 +194,28 @@ def node_label(attrs: dict[str, Any], lang: str) -> str:
 LEGEND_WRAP = 40
 
 
-def _legend_text(text: str) -> str:
-    """A legend entry on lines of at most :data:`LEGEND_WRAP` characters: the legends sit in
-    the right quarter of the figure, and a longer entry (Russian relation names) ran off it.
-    """
+def _legend(figure: Any, handles: list[Any], title: str, loc: str, y: float, name: str) -> None:
+    """One of the drawing's two legends, in the right quarter of the figure."""
+    legend = figure.legend(
+        handles=handles,
+        title=_wrapped(title, LEGEND_WRAP),
+        loc=loc,
+        bbox_to_anchor=(0.75, y),
+        fontsize=LEGEND_PT,
+        title_fontsize=LEGEND_PT + 0.5,
+        frameon=False,
+        alignment="left",
+    )
+    legend.set_gid(f"legend:{name}")
+
+
+def _wrapped(text: str, width: int = WRAP) -> str:
+    """Wrap text onto lines of about ``width`` characters (a node label's :data:`WRAP`, a
+    legend entry's :data:`LEGEND_WRAP`: the legends sit in the right quarter of the figure,
+    and Russian relation names ran off it); words are never cut."""
     import textwrap
 
-    return "\n".join(textwrap.wrap(text, LEGEND_WRAP, break_long_words=False)) or text
-
-
-def _wrapped(text: str) -> str:
-    """Wrap a label onto lines of about :data:`WRAP` characters; words are never cut."""
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, WRAP, break_long_words=False)) or text
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or text
 
 
 def _spread(layout: dict[str, Any], minimum: float, rounds: int = 60) -> dict[str, Any]:
@@ -557,7 +565,9 @@ def network_figure(
                 markersize=9,
                 markerfacecolor=_COLOURS.get(k, _OTHER),
                 markeredgecolor="white",
-                label=_legend_text(f"{say(k or 'other')} ({say(_GROUPS[_SHAPES.get(k, 'o')])})"),
+                label=_wrapped(
+                    f"{say(k or 'other')} ({say(_GROUPS[_SHAPES.get(k, 'o')])})", LEGEND_WRAP
+                ),
             )
             for k in used_kinds
         ]
@@ -569,32 +579,12 @@ def network_figure(
                 color=_EDGE_STYLES[c].colour,
                 linestyle=_EDGE_STYLES[c].line,
                 linewidth=1.6,
-                label=_legend_text(say(_EDGE_STYLES[c].name)),
+                label=_wrapped(say(_EDGE_STYLES[c].name), LEGEND_WRAP),
             )
             for c in used_cats
         ]
-        nodes_legend = figure.legend(
-            handles=node_handles,
-            title=_legend_text(say(_ENTITIES_TITLE)),
-            loc="upper left",
-            bbox_to_anchor=(0.75, 0.94),
-            fontsize=LEGEND_PT,
-            title_fontsize=LEGEND_PT + 0.5,
-            frameon=False,
-            alignment="left",
-        )
-        nodes_legend.set_gid("legend:entities")
-        edges_legend = figure.legend(
-            handles=edge_handles,
-            title=_legend_text(say(_RELATIONS_TITLE)),
-            loc="lower left",
-            bbox_to_anchor=(0.75, 0.04),
-            fontsize=LEGEND_PT,
-            title_fontsize=LEGEND_PT + 0.5,
-            frameon=False,
-            alignment="left",
-        )
-        edges_legend.set_gid("legend:relations")
+        _legend(figure, node_handles, say(_ENTITIES_TITLE), "upper left", 0.94, "entities")
+        _legend(figure, edge_handles, say(_RELATIONS_TITLE), "lower left", 0.04, "relations")
 
         as_of = net.graph.get("as_of")
         heading = title or say(_TITLE) + (say(_AS_OF).format(date=as_of) if as_of else "")

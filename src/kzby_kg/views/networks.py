@@ -26,6 +26,7 @@ from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, TIME
 from rdflib.term import Node
 
 from kzby_kg.errors import UsageError
+from kzby_kg.languages import LANGUAGES
 from kzby_kg.rdf.labels import curie, label, labels_by_language
 from kzby_kg.rdf.namespaces import KZBY, SDMX_ATTRIBUTE
 from kzby_kg.rdf.temporal import instant_value
@@ -46,7 +47,6 @@ __all__ = [
 ]
 
 VIEWS = ("entities", "full")
-LANGUAGES = ("en", "ru", "kk", "be")
 SCOPES = ("article", "full")
 _ENTITY_ROOTS = (
     KZBY.SovereignState,

@@ -33,6 +33,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, QB, RDF, RDFS, SH, SKOS
 from rdflib.term import Node
 
+from kzby_kg.languages import LANGUAGES
 from kzby_kg.paths import ProjectPaths
 from kzby_kg.rdf.curies import compact
 from kzby_kg.rdf.load import parse_turtle
@@ -67,8 +68,6 @@ _CODE = (
     "rdf/curies.py",
     "rdf/namespaces.py",
 )
-#: the label languages the project claims, in the order a reader meets them
-LANGUAGES = ("en", "ru", "kk", "be")
 
 #: sections of the page: (kind, heading), in order
 SECTIONS = (

@@ -107,29 +107,30 @@ class _App:
 
         :raises LimitError: 400, naming the parameter, for an unknown or ambiguous entity.
         """
-        from kzby_kg.errors import AmbiguousEntityError, UnknownEntityError
-        from kzby_kg.querying.parameters import entity_text
-        from kzby_kg.rdf.curies import expand
+        from kzby_kg.querying.parameters import resolve_entity_values
         from kzby_kg.views.describe import graph_names
 
-        resolved = dict(values)
-        for parameter in query.parameters:
-            raw = values.get(parameter.name)
-            if parameter.kind != "iri" or not raw:
-                continue
-            text = entity_text(raw)
-            iri = expand(text)
-            if is_safe_iri(iri) and (URIRef(iri), None, None) in self.graph:
-                resolved[parameter.name] = iri
-                continue
+        def names() -> EntityNames:
             with self._names_lock:
                 if self._names is None:
                     self._names = graph_names(self.graph)
-            try:
-                resolved[parameter.name] = self._names.pick(text)
-            except (UnknownEntityError, AmbiguousEntityError) as exc:
-                raise LimitError(400, f"parameter {parameter.name!r}: {exc}") from exc
-        return resolved
+                return self._names
+
+        wanted = {
+            p.name: values[p.name]
+            for p in query.parameters
+            if p.kind == "iri" and values.get(p.name)
+        }
+        try:
+            found = resolve_entity_values(
+                None,
+                wanted,
+                holds=lambda iri: (URIRef(iri), None, None) in self.graph,
+                names=names,
+            )
+        except UsageError as exc:
+            raise LimitError(400, str(exc)) from exc
+        return {**values, **found}
 
     def start_report(self, lang: str) -> None:
         """Build the briefing in ``lang`` in the background, once (it takes 15-60 s)."""

@@ -28,6 +28,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDFS
 
 from kzby_kg.errors import UsageError
+from kzby_kg.languages import LANGUAGES
 from kzby_kg.rdf.curies import compact, is_safe_iri
 from kzby_kg.rdf.labels import label
 from kzby_kg.rdf.namespaces import KZD
@@ -44,8 +45,6 @@ __all__ = [
     "ui",
 ]
 
-#: the languages the graph's labels and the pages' words come in (as the CLI's --lang)
-LANGUAGES = ("en", "ru", "kk", "be")
 DEFAULT_LANG = "en"
 #: IRIs one labels request may name: a page of results is 100 rows of a few columns
 MAX_LABELS = 1000
