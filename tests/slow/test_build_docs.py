@@ -1,8 +1,8 @@
 """Build writes the ontology documentation and the validation report page (slow tier: builds of
 the article's graph, and the documentation regenerated from the ontology).
 
-The fast tier trusts the stamp in docs/ontology/inputs.json; here the pages are regenerated and
-compared byte for byte, so a stamp cannot vouch for pages that were edited by hand.
+The fast tier compares the committed pages with freshly generated ones; here they are generated
+again from shuffled parses, and a build writes them from nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from kzby_kg.views.ontology_docs import (
     DOCS_DIR,
     STAMPS,
     collect_terms,
-    ontology_docs,
     render_html,
     render_json,
 )
@@ -34,10 +33,6 @@ pytestmark = pytest.mark.slow
 
 def committed(paths: ProjectPaths) -> dict[str, bytes]:
     return {name: (paths.root / DOCS_DIR / name).read_bytes() for name in DOC_FILES}
-
-
-def test_regenerated_docs_are_the_committed_bytes(paths: ProjectPaths) -> None:
-    assert ontology_docs(paths) == committed(paths)
 
 
 def shuffled(graph: Graph) -> Graph:

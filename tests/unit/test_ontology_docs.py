@@ -30,6 +30,7 @@ from kzby_kg.views.ontology_docs import (
     DOCS_DIR,
     STAMPS,
     inputs_digest,
+    ontology_docs,
     write_ontology_docs,
 )
 from kzby_kg.views.validation_page import fact_sources, validation_html
@@ -79,6 +80,16 @@ def test_committed_docs_are_stamped_with_todays_inputs(paths: ProjectPaths) -> N
         f"{DOCS_DIR} is out of date with ontology/: run `make build` and commit it"
     )
     assert {s for _, s in write_ontology_docs(paths, check_only=True)} == {"unchanged"}
+
+
+def test_committed_docs_are_the_bytes_the_ontology_gives_today(paths: ProjectPaths) -> None:
+    """The stamp is only build's cache key; what a reader sees is the pages, so they are
+    regenerated (half a second) and compared byte for byte."""
+    generated = ontology_docs(paths)
+    for name in DOC_FILES:
+        assert (paths.root / DOCS_DIR / name).read_bytes() == generated[name], (
+            f"{DOCS_DIR / name} differs from what ontology/ gives: run `make build` and commit it"
+        )
 
 
 def test_every_declared_term_appears_with_every_label_and_definition(
