@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,11 +81,9 @@ class BuildResult:
         else:
             lines.append("wrote nothing: the graph has violations")
         if self.docs:
-            statuses = sorted({status for _, status in self.docs})
+            # each page with its own status: "a, b (unchanged, written)" read as both were both
             lines.append(
-                "ontology docs: "
-                + ", ".join(str(p) for p, _ in self.docs)
-                + f" ({', '.join(statuses)})"
+                "ontology docs: " + ", ".join(f"{p} ({status})" for p, status in self.docs)
             )
         return "\n".join(lines)
 
@@ -100,16 +99,30 @@ def entity_counts(graph: Graph) -> Counter[str]:
 
 
 def build(
-    root: str | Path | ProjectPaths | None = None, out_dir: Path | None = None
+    root: str | Path | ProjectPaths | None = None,
+    out_dir: Path | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Import the vendored tables that changed, load ontology and data, validate, write
     dist/validation.html, and write dist/kzby-kg.{ttl,nt,jsonld} if it conforms: dist/ holds
-    the full graph. docs/ontology/ is brought up to date with ontology/."""
+    the full graph. docs/ontology/ is brought up to date with ontology/.
+
+    :param progress: told each step as it starts (the CLI prints them on a terminal), as
+        :func:`kzby_kg.report.build.build_report` is.
+    """
+    say = progress or (lambda _step: None)
     paths = root if isinstance(root, ProjectPaths) else find_root(root)
-    vendored = vendor(paths) if (paths.root / MANIFEST).is_file() else []
+    vendored: list[VendoredTable] = []
+    if (paths.root / MANIFEST).is_file():
+        say("importing the vendored tables that changed")
+        vendored = vendor(paths)
+    say("loading the ontology and data")
     store = load_store(paths)
+    say("updating docs/ontology")
     docs = [(p.relative_to(paths.root), status) for p, status in write_ontology_docs(paths)]
     graph = to_graph(store)  # for rdflib's serialisers and pyshacl
+    say("validating against the SHACL shapes")
     report = validate_store(store, paths.shapes, graph=graph)
     result = BuildResult(len(graph), entity_counts(graph), report, vendored=vendored, docs=docs)
     target = out_dir or paths.dist
@@ -118,6 +131,7 @@ def build(
     page = validation_html(report, graph, docs_href=docs_href)
     write_atomic(result.report_page, page.encode("utf-8"))
     if report.conforms:
+        say("writing dist/")
         # Serialize everything before writing anything, so a failure leaves dist/ as it was.
         data = serialize_all(graph, list(FORMATS))
         payloads = {target / f"kzby-kg{FORMATS[fmt].suffix}": data[fmt] for fmt in FORMATS}

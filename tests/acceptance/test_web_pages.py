@@ -268,6 +268,15 @@ def test_labels_of_a_page_of_results_in_one_request(site: str) -> None:
     assert status == 200 and json.loads(answer_text)["labels"][KZD + "belarus"]["label"] == (
         "Беларусь"
     )
+    # a CURIE is read as its IRI, and answered under the key it was asked by
+    status, answer_text = get(f"{site}/labels?lang=en&iri=kzd:belarus")
+    assert status == 200
+    assert json.loads(answer_text)["labels"]["kzd:belarus"] == {
+        "label": "Belarus",
+        "curie": "kzd:belarus",
+        "href": "/id/belarus",
+        "external": False,
+    }
 
 
 @pytest.mark.parametrize(

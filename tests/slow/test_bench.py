@@ -62,6 +62,25 @@ def test_quick_run_writes_its_files(tmp_path: Path) -> None:
     assert "## Each stored question against its budget" in text
 
 
+def test_the_committed_results_render_to_the_committed_page(tmp_path: Path) -> None:
+    """RESULTS.md is what ``--render`` writes from results.json: no figure in it was typed by
+    hand, and the last run's figures are the ones shown."""
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "run.py"),
+            "--render",
+            str(ROOT / "bench" / "results.json"),
+            "--out",
+            str(tmp_path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert (tmp_path / "RESULTS.md").read_text() == (ROOT / "bench" / "RESULTS.md").read_text()
+
+
 def test_paired_times_runs_every_action_equally_and_reports_per_call() -> None:
     import time
 

@@ -61,8 +61,15 @@ def test_build_writes_the_docs_and_the_same_report_twice(
     paths: ProjectPaths, project: ProjectPaths, tmp_path: Path
 ) -> None:
     shutil.rmtree(project.root / DOCS_DIR)
-    first = build(project, tmp_path / "one")
+    steps: list[str] = []
+    first = build(project, tmp_path / "one", progress=steps.append)
     assert first.report.conforms
+    assert steps == [  # this copy has no datasets/manifest.json, so nothing to import
+        "loading the ontology and data",
+        "updating docs/ontology",
+        "validating against the SHACL shapes",
+        "writing dist/",
+    ]
     assert [(str(p), s) for p, s in first.docs] == [
         (str(DOCS_DIR / name), "written") for name in DOC_FILES
     ]

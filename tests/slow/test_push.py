@@ -31,19 +31,21 @@ def _staging_graphs(url: str) -> int:
     return int(result.rows[0][0])
 
 
+def _options(settings: dict[str, str], method: str) -> dict[str, str | None]:
+    """push's server options for one method: the Graph Store URL only for that protocol."""
+    return {
+        "update_url": settings["update_url"],
+        "gsp_url": settings["gsp_url"] if method.startswith("Graph") else None,
+        "user": settings["user"],
+        "password": settings["password"],
+    }
+
+
 @pytest.mark.parametrize("method", ["Graph Store Protocol", "SPARQL Update"])
 def test_push_loads_every_triple(graph: Graph, method: str) -> None:
     settings = require_virtuoso()
     target = f"urn:kzby-kg:test:push:{method.split()[0].lower()}"
-    result = push(
-        graph,
-        settings["url"],
-        target,
-        update_url=settings["update_url"],
-        gsp_url=settings["gsp_url"] if method.startswith("Graph") else None,
-        user=settings["user"],
-        password=settings["password"],
-    )
+    result = push(graph, settings["url"], target, **_options(settings, method))
     assert result.method == method
     assert _count(settings["url"], target) == len(graph) == result.triples
     assert _staging_graphs(settings["url"]) == 0
@@ -65,15 +67,7 @@ def test_a_store_arrives_as_its_graph_would(method: str) -> None:
     graph.add((URIRef(f"{ex}a"), URIRef(f"{ex}has"), node))
     graph.add((node, URIRef(f"{ex}v"), Literal("12", datatype=XSD.decimal)))
     graph.add((node, URIRef(f"{ex}name"), Literal("Қазақстан", lang="kk")))
-    result = push(
-        store_from_graph(graph),
-        settings["url"],
-        target,
-        update_url=settings["update_url"],
-        gsp_url=settings["gsp_url"] if method.startswith("Graph") else None,
-        user=settings["user"],
-        password=settings["password"],
-    )
+    result = push(store_from_graph(graph), settings["url"], target, **_options(settings, method))
     assert (result.method, result.triples) == (method, 3)
     held = EndpointBackend(settings["url"]).run(
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{target}> {{ ?s ?p ?o }} }}"

@@ -144,6 +144,20 @@ def test_a_shape_shows_its_severity_and_message(entries: dict[str, str]) -> None
     assert item is not None and "has no Russian label" in item.group(0)
 
 
+def test_message_placeholders_show_as_slots_not_as_sparql(page: str) -> None:
+    """``{?value}`` is how SHACL spells a slot; a reader of the docs sees the slot's name."""
+    assert re.search(r"\{[?$]\w+\}", page) is None
+    assert "<var>value</var>" in page
+
+
+def test_no_term_has_an_empty_definition(entries: dict[str, str]) -> None:
+    """A reused term's definition is its vocabulary's: the entry says where to read it."""
+    assert [a for a, html in entries.items() if '<div class="definition"></div>' in html] == []
+    assert 'Defined by its vocabulary: <a href="https://www.w3.org/TR/vocab-org/">' in (
+        entry(entries, "http://www.w3.org/ns/org#Membership")
+    )
+
+
 def test_reused_terms_name_their_vocabulary_and_alignments(entries: dict[str, str]) -> None:
     state = entry(entries, str(KZBY.SovereignState))
     assert "subclass of" in state and 'href="#foaf-Agent"' in state
@@ -251,7 +265,7 @@ def test_build_summary_names_the_report_and_the_docs(small: tuple[Report, Graph]
     lines = done.format().splitlines()
     assert lines[-2] == "wrote: dist/kzby-kg.ttl, dist/validation.html"
     assert lines[-1] == (
-        "ontology docs: docs/ontology/index.html, docs/ontology/terms.json (unchanged, written)"
+        "ontology docs: docs/ontology/index.html (unchanged), docs/ontology/terms.json (written)"
     )
     failed = BuildResult(1, Counter(), report)
     failed.report_page = Path("dist/validation.html")

@@ -11,11 +11,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kzby_kg.errors import QueryError, UsageError
 
@@ -36,47 +33,10 @@ def _step(text: str) -> None:
         print(f"kzby-kg: {text}…", file=sys.stderr, flush=True)
 
 
-#: the steps of ``kzby_kg.pipeline.build`` a terminal is told about, by the function that does
-#: each (the pipeline takes no progress hook; it calls these by their module-level names)
-_BUILD_STEPS = {
-    "vendor": "importing the vendored tables that changed",
-    "load_store": "loading the ontology and data",
-    "write_ontology_docs": "updating docs/ontology",
-    "validate_store": "validating against the SHACL shapes",
-    "serialize_all": "writing dist/",
-}
-
-
-@contextmanager
-def _announced(module: ModuleType, steps: dict[str, str]) -> Iterator[None]:
-    """While the block runs, each named function of ``module`` first says its step (see
-    :func:`_step`); on anything but a terminal nothing is replaced."""
-    if not sys.stderr.isatty():
-        yield
-        return
-    saved = {name: getattr(module, name) for name in steps if hasattr(module, name)}
-
-    def announcing(name: str) -> Callable[..., Any]:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            _step(steps[name])
-            return saved[name](*args, **kwargs)
-
-        return call
-
-    try:
-        for name in saved:
-            setattr(module, name, announcing(name))
-        yield
-    finally:
-        for name, function in saved.items():
-            setattr(module, name, function)
-
-
 def cmd_build(args: argparse.Namespace) -> int:
     from kzby_kg import pipeline
 
-    with _announced(pipeline, _BUILD_STEPS):
-        result = pipeline.build(args.root, Path(args.out) if args.out else None)
+    result = pipeline.build(args.root, Path(args.out) if args.out else None, progress=_step)
     print(result.format())
     return 0 if result.report.conforms else 1
 

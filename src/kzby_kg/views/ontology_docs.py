@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from html import escape
@@ -592,6 +593,9 @@ def _term_html(term: Term, documented: set[str]) -> str:
     vocab = escape(title or prefix or "—")
     if url:
         vocab = f'<a href="{escape(url)}">{vocab}</a>'
+    if not definitions and not term.minted:
+        # ontology/ does not restate a reused term's definition: its vocabulary is the authority
+        definitions = f'<p class="missing">Defined by its vocabulary: {vocab}.</p>'
     references = "".join(
         f"<li>{escape(relation)} {_link(name, documented)}</li>"
         for relation, name in term.references
@@ -629,8 +633,18 @@ def _term_html(term: Term, documented: set[str]) -> str:
     )
 
 
+#: a message's placeholder, filled in by the validator from the focus node (``{?value}``)
+_PLACEHOLDER = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _message_html(message: str) -> str:
+    """A shape's message as a reader meets it in a report: each placeholder is shown as the
+    slot it is (``<var>value</var>``), not as SPARQL's ``{?value}``."""
+    return _PLACEHOLDER.sub(r"<var>\1</var>", escape(message))
+
+
 def _shape_html(use: ShapeUse) -> str:
-    messages = "".join(f"<li>{escape(m)}</li>" for m in use.messages)
+    messages = "".join(f"<li>{_message_html(m)}</li>" for m in use.messages)
     constraints = (
         "<details><summary>constraints</summary><ul>"
         + "".join(f"<li><code>{escape(c)}</code></li>" for c in use.constraints)

@@ -29,7 +29,7 @@ from rdflib.namespace import PROV, RDFS
 
 from kzby_kg.errors import UsageError
 from kzby_kg.languages import LANGUAGES
-from kzby_kg.rdf.curies import compact, is_safe_iri
+from kzby_kg.rdf.curies import compact, expand, is_safe_iri
 from kzby_kg.rdf.labels import label
 from kzby_kg.rdf.namespaces import KZD
 
@@ -161,11 +161,13 @@ class Labeller:
         if len(iris) > MAX_LABELS:
             raise UsageError(f"iris: {len(iris)} IRIs; at most {MAX_LABELS} a request")
         out: dict[str, dict[str, Any]] = {}
-        for iri in iris:
+        for asked in iris:
+            # a project CURIE (kzd:belarus) is read as its IRI, as every other input is
+            iri = expand(asked) if isinstance(asked, str) else asked
             if not isinstance(iri, str) or len(iri) > MAX_IRI or not is_safe_iri(iri):
-                shown = str(iri)[:80]
+                shown = str(asked)[:80]
                 raise UsageError(f"iris: {shown!r} is not an IRI")
-            out[iri] = self.link(iri, lang).as_json()
+            out[asked] = self.link(iri, lang).as_json()
         return out
 
     def entities(self, lang: str) -> list[dict[str, str]]:
