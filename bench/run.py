@@ -757,8 +757,6 @@ def virtuoso_growth(points: list[dict[str, Any]]) -> list[str]:
         if value is not None:
             lines.append(f"| {key} | {value:.2f} |")
     for point in loaded:
-        if "virtuoso_note" in point:
-            lines += ["", f"At {point['triples']:,}: {point['virtuoso_note']}"]
         for name, error in point["backends"]["virtuoso"].get("errors", {}).items():
             lines.append(f"\nAt {point['triples']:,}: `{name}` refused: {error}")
     return lines
@@ -981,8 +979,9 @@ def main() -> None:
     if args.memory_child:
         memory_child(args.memory_child[0], [Path(p) for p in args.memory_child[1:]])
         return
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     if args.render:
-        out = Path(args.out)
         report = json.loads(Path(args.render).read_text(encoding="utf-8"))
         write_markdown(report, out / "RESULTS.md")
         plot(report, out / "scaling.png")
@@ -991,8 +990,6 @@ def main() -> None:
     if args.quick:  # what CI runs: it checks the command works, not the timings
         args.sizes, args.runs, args.max_rdflib_queries = [10_000], 1, 0
         args.growth_sizes, args.throughput_seconds = [], 0
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     report = {
         "command": "python bench/run.py " + " ".join(sys.argv[1:]),
         "machine": machine(),

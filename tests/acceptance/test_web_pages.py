@@ -371,7 +371,9 @@ def test_the_served_report_is_built_in_each_language_it_is_written_in(
 
     asked: list[str] = []
     monkeypatch.setattr(
-        kzby_kg.report, "build_report", lambda paths, lang, scope: asked.append(lang) or lang
+        kzby_kg.report,
+        "build_report",
+        lambda paths, lang, scope, loaded: asked.append(lang) or lang,
     )
     build = _report_builder(project, "article")
     assert build is not None

@@ -256,13 +256,11 @@ def cmd_centrality(args: argparse.Namespace) -> int:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    from kzby_kg.views.describe import resolve
     from kzby_kg.views.timeline import check_bounds, timeline
 
     check_bounds(args.start, args.end)  # an impossible range fails before the graph is loaded
     graph = _scoped_graph(args)
-    entity = resolve(graph, args.entity) if args.entity else None
-    for entry in timeline(graph, entity, args.start, args.end, args.lang):
+    for entry in timeline(graph, args.entity, args.start, args.end, args.lang):
         fact = entry.fact
         print(f"{fact.when}  {fact.text} ({fact.node})")
         print(f"    source: {'; '.join(fact.sources)}")
@@ -286,10 +284,10 @@ def cmd_draw(args: argparse.Namespace) -> int:
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
-    from kzby_kg.views.describe import describe, resolve
+    from kzby_kg.views.describe import describe
 
     graph = _scoped_graph(args)
-    print(describe(graph, resolve(graph, args.entity), args.lang).format())
+    print(describe(graph, args.entity, args.lang).format())
     _note_hidden(args)
     return 0
 
@@ -457,10 +455,10 @@ def cmd_query(args: argparse.Namespace) -> int:
     values = _params(args.param)
     # entity parameters take a label, a CURIE or an IRI: they are resolved against the store;
     # everything else (and every parameter's name) is refused before anything is loaded
-    entity_parameters(stored, values)
+    entities = entity_parameters(stored, values)
     text = stored.sliced(args.limit, args.offset)
     backend = _backend(args)
-    _answer(args, backend, text, resolved_bindings(stored, values, backend))
+    _answer(args, backend, text, resolved_bindings(stored, values, backend, entities))
     return 0
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from kzby_kg.querying.backend import Backend
 from kzby_kg.querying.engines import open_backend
-from kzby_kg.querying.questions import query, sparql, stored_query
+from kzby_kg.querying.questions import query_stored, sparql, stored_query
 from kzby_kg.querying.results import check_lang
 
 if TYPE_CHECKING:
@@ -45,9 +45,9 @@ def frame(
         any engine is opened; for a bad parameter, as :func:`kzby_kg.query` does.
     """
     check_lang(lang)
-    stored_query(name)  # an unknown name is refused before an engine is opened
+    stored = stored_query(name)  # an unknown name is refused before an engine is opened
     engine = backend or open_backend()
-    result = query(name, engine, limit=limit, offset=offset, **params)
+    result = query_stored(stored, engine, limit=limit, offset=offset, **params)
     return result.to_dataframe(labels, lang, backend=engine)
 
 

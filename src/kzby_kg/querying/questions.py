@@ -25,6 +25,7 @@ from kzby_kg.querying.results import QueryResult
 __all__ = [
     "entity_parameters",
     "query",
+    "query_stored",
     "resolved_bindings",
     "run_stored",
     "sparql",
@@ -56,17 +57,22 @@ def entity_parameters(stored: StoredQuery, values: dict[str, Any]) -> set[str]:
 
 
 def resolved_bindings(
-    stored: StoredQuery, values: dict[str, Any], backend: Backend
+    stored: StoredQuery,
+    values: dict[str, Any],
+    backend: Backend,
+    entities: set[str] | None = None,
 ) -> dict[str, Any]:
     """Bindings for ``values``, each entity parameter given as a label (any language), a CURIE,
     an IRI or a URIRef and resolved against ``backend`` the way ``describe`` resolves names:
     an unknown entity is an error with close matches, never a silent empty answer.
 
+    :param entities: ``entity_parameters(stored, values)``, if the caller has it already.
     :raises UsageError: naming the parameter.
     """
     from kzby_kg.querying.parameters import resolve_entity_values
 
-    entities = entity_parameters(stored, values)
+    if entities is None:
+        entities = entity_parameters(stored, values)
     resolved = resolve_entity_values(backend, {n: str(values[n]) for n in entities})
     return stored.bindings({**values, **resolved})
 
@@ -103,11 +109,22 @@ def query(
         so ``offset=0, 100, 200, …`` read one after the other give the whole answer.
     :raises UsageError: for a bad parameter, limit or offset, naming it.
     """
-    stored = stored_query(name)
-    entity_parameters(stored, params)  # refuse bad values before opening an engine
+    return query_stored(stored_query(name), backend, limit=limit, offset=offset, **params)
+
+
+def query_stored(
+    stored: StoredQuery,
+    backend: Backend | None = None,
+    *,
+    limit: int | str | None = None,
+    offset: int | str | None = None,
+    **params: Any,
+) -> QueryResult:
+    """:func:`query` for a question already read (:func:`stored_query`)."""
+    entities = entity_parameters(stored, params)  # refuse bad values before opening an engine
     text = stored.sliced(limit, offset)
     engine = backend or open_backend()
-    return engine.run(text, resolved_bindings(stored, params, engine))
+    return engine.run(text, resolved_bindings(stored, params, engine, entities))
 
 
 def sparql(text: str, backend: Backend | None = None) -> QueryResult:

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     import pyoxigraph as ox
 
 __all__ = [
+    "SCOPES",
     "add_file",
+    "check_scope",
     "load",
     "load_store",
     "parse_turtle",
@@ -76,13 +78,18 @@ def load_into(store: ox.Store, files: Iterable[Path]) -> ox.Store:
 SCOPES = ("article", "full")
 
 
+def check_scope(scope: str) -> None:
+    """Refuse a scope that is not "article" or "full", naming the option (``--scope``)."""
+    if scope not in SCOPES:
+        raise UsageError(f"--scope: {scope!r} is not one of {', '.join(SCOPES)}")
+
+
 def project_files(paths: ProjectPaths, *, ontology: bool = True, scope: str = "full") -> list[Path]:
     """The files the project's graph is built from, in a fixed order: the ontology, then data.
 
     :raises UsageError: for a scope that is not "article" or "full".
     """
-    if scope not in SCOPES:
-        raise UsageError(f"--scope: {scope!r} is not one of {', '.join(SCOPES)}")
+    check_scope(scope)
     data = paths.article_files() if scope == "article" else paths.data_files()
     return ([paths.ontology] if ontology else []) + data
 

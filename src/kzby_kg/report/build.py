@@ -10,7 +10,6 @@ title and DOI or URL where the graph has them. The figures are drawn from the st
 from __future__ import annotations
 
 import html
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,18 +23,21 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 from rdflib.term import Identifier, Node
 
 from kzby_kg.errors import UsageError
+from kzby_kg.languages import check_language
 from kzby_kg.paths import ProjectPaths, find_root
 from kzby_kg.querying.engines import OxigraphBackend
 from kzby_kg.querying.questions import run_stored, stored_query
 from kzby_kg.rdf.labels import curie, label
-from kzby_kg.rdf.load import SCOPES, load_store, to_graph
-from kzby_kg.rdf.namespaces import KZBY, KZD
+from kzby_kg.rdf.load import check_scope, load_store, to_graph
+from kzby_kg.rdf.namespaces import BIBO, BIRO, CITO, KZBY, KZD, SDMX_ATTRIBUTE
 from kzby_kg.rdf.write import write_atomic
 from kzby_kg.report import charts
 from kzby_kg.report.footnotes import Footnotes
-from kzby_kg.report.strings import LANGUAGES, strings
+from kzby_kg.report.strings import strings
+from kzby_kg.views.validation_page import sources_of
 
 if TYPE_CHECKING:
+    import pyoxigraph as ox
     from rdflib import Graph
 
 __all__ = ["DEFAULT_OUTPUT", "build_report", "write_report"]
@@ -43,10 +45,6 @@ __all__ = ["DEFAULT_OUTPUT", "build_report", "write_report"]
 #: where ``kzby-kg report`` writes when no -o is given, relative to the project folder
 DEFAULT_OUTPUT = Path("dist") / "report.html"
 
-_BIBO = "http://purl.org/ontology/bibo/"
-_BIRO_REFERENCES = URIRef("http://purl.org/spar/biro/references")
-_CITES_AS_EVIDENCE = URIRef("http://purl.org/spar/cito/citesAsEvidence")
-_SDMX_UNIT_MULT = URIRef("http://purl.org/linked-data/sdmx/2009/attribute#unitMult")
 #: a group of findings (or of SHACL Info results) larger than this is a table import's defect
 #: repeated row by row (1,600 catalogue treaties with one date error): its first _SHOWN are
 #: listed and the rest counted. Every SHACL Warning is listed.
@@ -81,10 +79,8 @@ class _Briefing:
     graph: Graph
     backend: OxigraphBackend
     lang: str
-    scope: str
     s: dict[str, str]
     notes: Footnotes = field(default_factory=Footnotes)
-    timings: dict[str, float] = field(default_factory=dict)
 
     def ask(self, name: str, **params: Any) -> list[dict[str, Identifier | None]]:
         """The rows of a stored question, parameters bound (never pasted into the text)."""
@@ -97,9 +93,7 @@ class _Briefing:
         """The sources the graph cites for a node, as IRIs."""
         if node is None:
             return []
-        found = set(self.graph.objects(node, DCTERMS.source))
-        found |= set(self.graph.objects(node, PROV.wasDerivedFrom))
-        return sorted(str(s) for s in found if isinstance(s, URIRef))
+        return [str(s) for s in sources_of(self.graph, node) if isinstance(s, URIRef)]
 
     def cite(self, *sources: str | Node | None) -> str:
         return self.notes.marks(str(s) for s in sources if s)
@@ -314,7 +308,11 @@ def _trade(b: _Briefing) -> str:
 def _unit_findings(b: _Briefing) -> list[str]:
     """The findings that doubt the printed unit multiplier of a trade figure."""
     return sorted(
-        {str(r["finding"]) for r in b.ask("doubted-values") if r["property"] == _SDMX_UNIT_MULT}
+        {
+            str(r["finding"])
+            for r in b.ask("doubted-values")
+            if r["property"] == SDMX_ATTRIBUTE.unitMult
+        }
     )
 
 
@@ -431,17 +429,11 @@ def _network(b: _Briefing) -> str:
 # ---------------------------------------------------------------- findings
 
 
-def _value_text(b: _Briefing, value: Node | None) -> str:
-    if isinstance(value, Literal):
-        return str(value)
-    return b.name(value)
-
-
 def _findings(b: _Briefing) -> str:
     s = b.s
     printed: dict[str, list[str]] = defaultdict(list)
     for row in b.ask("doubted-values"):
-        text = f"{b.name(row['node'])}: {b.name(row['property'])} = {_value_text(b, row['value'])}"
+        text = f"{b.name(row['node'])}: {b.name(row['property'])} = {b.name(row['value'])}"
         printed[str(row["finding"])].append(text)
     groups: dict[str, list[dict[str, Identifier | None]]] = defaultdict(list)
     for row in b.ask("data-quality-findings"):
@@ -455,7 +447,7 @@ def _findings(b: _Briefing) -> str:
             finding = row["finding"]
             evidence = sorted(
                 str(e)
-                for e in b.graph.objects(finding, _CITES_AS_EVIDENCE)
+                for e in b.graph.objects(finding, CITO.citesAsEvidence)
                 if isinstance(e, URIRef)
             )
             values = printed.get(str(finding), [])
@@ -504,7 +496,7 @@ def _shacl(b: _Briefing) -> str:
             shown = members if whole else members[:_SHOWN]
             for result in shown:
                 focus = result.focus
-                name = label(b.graph, focus, b.lang)
+                name = b.name(focus)
                 value = (
                     f"<br><i>{_esc(s['printed'])}:</i> {_esc(result.value)}"
                     if result.value is not None
@@ -537,12 +529,11 @@ def _first(b: _Briefing, node: Node, *props: URIRef) -> Node | None:
 
 def _work(b: _Briefing, node: Node) -> str:
     """Author, year, title and DOI or URL of one work, as far as the graph has them."""
-    bibo = lambda name: URIRef(_BIBO + name)  # noqa: E731 - a local shorthand
     # dcterms:creator is unordered: authors by family name (the last word), as catalogues do
     creators = sorted(
-        (_value_text(b, c) for c in b.graph.objects(node, DCTERMS.creator)),
+        (b.name(c) for c in b.graph.objects(node, DCTERMS.creator)),
         key=lambda name: (name.split()[-1] if " " in name else name, name),
-    ) or sorted(_value_text(b, c) for c in b.graph.objects(node, DCTERMS.publisher))
+    ) or sorted(b.name(c) for c in b.graph.objects(node, DCTERMS.publisher))
     issued = _first(b, node, DCTERMS.issued)
     title = _first(b, node, DCTERMS.title) or Literal(b.name(node))
     parts = []
@@ -554,15 +545,15 @@ def _work(b: _Briefing, node: Node) -> str:
     version = b.graph.value(node, URIRef("http://www.w3.org/ns/dcat#version"))
     if version is not None and str(version) not in str(title):
         parts.append(f"Version {_esc(version)}.")
-    doi = b.graph.value(node, bibo("doi"))
+    doi = b.graph.value(node, BIBO.doi)
     if doi is not None:
         parts.append(f'<a href="https://doi.org/{_esc(doi)}">doi:{_esc(doi)}</a>')
     else:
-        url = b.graph.value(node, bibo("uri")) or b.graph.value(node, DCTERMS.identifier)
+        url = b.graph.value(node, BIBO.uri) or b.graph.value(node, DCTERMS.identifier)
         if url is not None and str(url).startswith(("http://", "https://")):
             parts.append(f'<a href="{_esc(url)}">{_esc(url)}</a>')
     cited = b.graph.value(node, DCTERMS.bibliographicCitation)
-    if cited is not None and not b.graph.value(node, _BIRO_REFERENCES):
+    if cited is not None and not b.graph.value(node, BIRO.references):
         parts.append(f'<span class="cited">{_esc(cited)}</span>')
     return " ".join(parts)
 
@@ -571,7 +562,7 @@ def _references(b: _Briefing) -> str:
     items = []
     for number, source in enumerate(b.notes.order, start=1):
         node = URIRef(source)
-        works = sorted(b.graph.objects(node, _BIRO_REFERENCES), key=str)
+        works = sorted(b.graph.objects(node, BIRO.references), key=str)
         if works:  # an entry of the article's reference list: as printed, then what it cites
             entry = b.graph.value(node, KZBY.entryNumber)
             article = b.graph.value(node, DCTERMS.isPartOf)
@@ -598,10 +589,8 @@ def _template() -> Template:
 
 
 def _check(lang: str, scope: str) -> None:
-    if lang not in LANGUAGES:
-        raise UsageError(f"--lang: {lang!r} is not one of {', '.join(LANGUAGES)}")
-    if scope not in SCOPES:
-        raise UsageError(f"--scope: {scope!r} is not one of {', '.join(SCOPES)}")
+    check_language(lang)
+    check_scope(scope)
 
 
 def build_report(
@@ -610,6 +599,7 @@ def build_report(
     lang: str = "en",
     scope: str = "full",
     progress: Callable[[str], None] | None = None,
+    loaded: tuple[ox.Store, Graph] | None = None,
 ) -> str:
     """The briefing as one HTML page (a string).
 
@@ -618,15 +608,20 @@ def build_report(
     :param scope: "full" (the default: with the vendored and imported tables, the UN DESA
         series and the catalogues) or "article" (the article's graph alone).
     :param progress: told each step as it starts (the CLI prints them on a terminal).
+    :param loaded: the project's graph of ``scope`` already loaded, as a store and the same
+        data as an rdflib graph (the server holds both): nothing is loaded again.
     :raises UsageError: for an unknown language or scope.
     :raises LoadError: if a data file is broken.
     """
     _check(lang, scope)
     say = progress or (lambda _step: None)
     paths = root if isinstance(root, ProjectPaths) else find_root(root)
-    say("loading the graph")
-    store = load_store(paths, scope=scope)
-    b = _Briefing(paths, to_graph(store), OxigraphBackend(store), lang, scope, strings(lang))
+    if loaded is None:
+        say("loading the graph")
+        store = load_store(paths, scope=scope)
+        loaded = store, to_graph(store)
+    store, graph = loaded
+    b = _Briefing(paths, graph, OxigraphBackend(store), lang, strings(lang))
     s = b.s
     sections: list[tuple[str, str, str]] = []
     for key, anchor, make in (
@@ -636,10 +631,8 @@ def build_report(
         ("network", "network", _network),
         ("findings", "findings", _findings),
     ):
-        started = time.perf_counter()
         say(f"drawing: {strings('en')[key]}")
         sections.append((anchor, s[key], make(b)))
-        b.timings[key] = time.perf_counter() - started
     article = KZD.article
     first = f"{_esc(s['based_on'])}: {_work(b, article)}{b.cite(article)}"
     scope_text = s["scope_article"] if scope == "article" else s["scope_full"]

@@ -7,8 +7,7 @@ import json
 from functools import cache
 from importlib.resources import files
 
-from kzby_kg.errors import UsageError
-from kzby_kg.languages import LANGUAGES
+from kzby_kg.languages import LANGUAGES, check_language
 
 __all__ = ["LANGUAGES", "strings"]
 
@@ -28,6 +27,5 @@ def strings(lang: str) -> dict[str, str]:
 
     :raises UsageError: for a language the briefing is not written in.
     """
-    if lang not in LANGUAGES:
-        raise UsageError(f"--lang: {lang!r} is not one of {', '.join(LANGUAGES)}")
+    check_language(lang)
     return {key: values[lang] for key, values in _table().items()}

@@ -94,6 +94,9 @@ DPI = 125
 #: Fonts are fixed (DejaVu ships with matplotlib and has Cyrillic and Kazakh letters), so the
 #: same graph gives the same picture on every machine.
 FONT = "DejaVu Sans"
+#: matplotlib settings for drawing and saving: the same font, and SVG ids and glyphs that do
+#: not change from run to run
+_RC: dict[Any, Any] = {"font.family": FONT, "svg.hashsalt": "kzby-kg", "svg.fonttype": "path"}
 #: Point sizes: the central nodes' labels, the others', the legend's.
 CENTRAL_PT, LABEL_PT, LEGEND_PT = 10.0, 9.0, 9.5
 #: How many of the most central nodes always get their whole label (see :func:`network_figure`).
@@ -439,9 +442,7 @@ def network_figure(
     kinds = {n: net.nodes[n].get("kind", "") for n in shown}
     sizes = {n: min(60.0 + 18.0 * degree[n], 700.0) for n in shown}
 
-    with matplotlib.rc_context(
-        {"font.family": FONT, "svg.hashsalt": "kzby-kg", "svg.fonttype": "path"}
-    ):
+    with matplotlib.rc_context(_RC):
         figure = Figure(figsize=FIGSIZE, dpi=DPI)
         axes = figure.add_axes((0.01, 0.04, 0.73, 0.9))
         axes.set_axis_off()
@@ -506,6 +507,7 @@ def network_figure(
         discs = np.array(
             [(*to_px.transform(layout[n]), (radius_pt[n] + 1.5) * px_per_pt) for n in shown]
         )
+        index = {n: i for i, n in enumerate(shown)}  # each node's disc, found once not per label
         placed: list[tuple[float, float, float, float]] = []
         unlabelled = 0
         for n in ranked:
@@ -527,7 +529,7 @@ def network_figure(
             extent = artist.get_window_extent(renderer)
             half_w, half_h = extent.width / 2 + 3, extent.height / 2 + 2.5
             x, y = to_px.transform(layout[n])
-            own = shown.index(n)
+            own = index[n]
             r = (radius_pt[n] + 2) * px_per_pt
             rings = 40 if n in central else 4
             spot = _free_spot(
@@ -539,9 +541,9 @@ def network_figure(
                 continue
             cx, cy, box, ring = spot
             placed.append(box)
-            artist.set_position(tuple(to_px.inverted().transform((cx, cy))))
+            inner = to_px.inverted().transform((cx, cy))
+            artist.set_position(tuple(inner))
             if ring:
-                inner = to_px.inverted().transform((cx, cy))
                 axes.add_line(
                     Line2D(
                         [layout[n][0], inner[0]],
@@ -614,9 +616,7 @@ def figure_bytes(figure: Figure, fmt: str) -> bytes:
     if fmt not in ("png", "svg"):
         raise UsageError(f"-o: a drawing is .png or .svg, not .{fmt}")
     buffer = io.BytesIO()
-    with matplotlib.rc_context(
-        {"font.family": FONT, "svg.hashsalt": "kzby-kg", "svg.fonttype": "path"}
-    ):
+    with matplotlib.rc_context(_RC):
         figure.savefig(
             buffer,
             format=fmt,

@@ -26,8 +26,9 @@ from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, TIME
 from rdflib.term import Node
 
 from kzby_kg.errors import UsageError
-from kzby_kg.languages import LANGUAGES
+from kzby_kg.languages import LANGUAGES, check_language
 from kzby_kg.rdf.labels import curie, label, labels_by_language
+from kzby_kg.rdf.load import check_scope
 from kzby_kg.rdf.namespaces import KZBY, SDMX_ATTRIBUTE
 from kzby_kg.rdf.temporal import instant_value
 
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LANGUAGES",
-    "SCOPES",
     "VIEWS",
     "Edge",
     "draw_network",
@@ -47,7 +47,6 @@ __all__ = [
 ]
 
 VIEWS = ("entities", "full")
-SCOPES = ("article", "full")
 _ENTITY_ROOTS = (
     KZBY.SovereignState,
     ORG.Organization,
@@ -476,10 +475,8 @@ def draw_network(
     """
     from kzby_kg.views.network_io import network_figure
 
-    if scope not in SCOPES:
-        raise UsageError(f"--scope: {scope!r} is not one of {', '.join(SCOPES)}")
-    if lang not in LANGUAGES:
-        raise UsageError(f"--lang: {lang!r} is not one of {', '.join(LANGUAGES)}")
+    check_scope(scope)
+    check_language(lang)
     net = to_networkx(graph, view, as_of)
     if scope == "article":
         net = _article_part(graph, net)

@@ -36,7 +36,7 @@ from rdflib.term import Node
 
 from kzby_kg.languages import LANGUAGES
 from kzby_kg.paths import ProjectPaths
-from kzby_kg.rdf.curies import compact
+from kzby_kg.rdf.curies import compact, expand
 from kzby_kg.rdf.load import parse_turtle
 from kzby_kg.rdf.namespaces import KZBY, PREFIXES
 from kzby_kg.rdf.write import write_atomic
@@ -48,6 +48,7 @@ __all__ = [
     "STAMPS",
     "ShapeUse",
     "Term",
+    "anchor",
     "collect_terms",
     "inputs_digest",
     "ontology_docs",
@@ -180,6 +181,12 @@ class ShapeUse:
         }
 
 
+def anchor(curie: str) -> str:
+    """The fragment id of a term on the page: its CURIE, which is unique and readable, with
+    ``-`` for ``:``. The validation page links to the same ids."""
+    return curie.replace(":", "-")
+
+
 @dataclass
 class Term:
     """One documented class, property or individual."""
@@ -202,8 +209,7 @@ class Term:
 
     @property
     def anchor(self) -> str:
-        """The fragment id of the term on the page: its CURIE, which is unique and readable."""
-        return self.curie.replace(":", "-")
+        return anchor(self.curie)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -552,13 +558,9 @@ def collect_terms(ontology: Graph, shapes: Graph) -> list[Term]:
 
 def _link(name: str, documented: set[str]) -> str:
     """A term as a link: to its anchor on this page if documented, else to its IRI."""
-    iri = name
-    if ":" in name and not name.startswith(("http:", "https:")):
-        prefix, _, local = name.partition(":")
-        if prefix in PREFIXES:
-            iri = str(PREFIXES[prefix]) + local
+    iri = expand(name)
     if name in documented:
-        return f'<a href="#{escape(name.replace(":", "-"))}"><code>{escape(name)}</code></a>'
+        return f'<a href="#{escape(anchor(name))}"><code>{escape(name)}</code></a>'
     if iri.startswith(("http://", "https://")):
         return f'<a href="{escape(iri)}"><code>{escape(name)}</code></a>'
     return f"<code>{escape(name)}</code>"

@@ -22,8 +22,9 @@ from rdflib.term import Node
 from kzby_kg.rdf.labels import curie, label
 from kzby_kg.rdf.namespaces import KZBY
 from kzby_kg.validation.report import Report, Result
+from kzby_kg.views.ontology_docs import anchor
 
-__all__ = ["SEVERITIES", "fact_sources", "validation_html"]
+__all__ = ["SEVERITIES", "fact_sources", "sources_of", "validation_html"]
 
 #: the severities in the order a reader should meet them, with what each means here
 SEVERITIES = (
@@ -35,7 +36,8 @@ SEVERITIES = (
 _FOLD_FROM = 20
 
 
-def _sources_of(graph: Graph, node: Node) -> list[Node]:
+def sources_of(graph: Graph, node: Node) -> list[Node]:
+    """What the graph cites for a node (dcterms:source and prov:wasDerivedFrom), in IRI order."""
     return sorted(
         set(graph.objects(node, DCTERMS.source)) | set(graph.objects(node, PROV.wasDerivedFrom)),
         key=str,
@@ -50,10 +52,10 @@ def fact_sources(graph: Graph, node: Node) -> list[str]:
     of a membership) through the node that holds it. Empty when the graph names no source.
     """
     marker = next((str(m) for m in graph.objects(node, KZBY.citationMarker)), "")
-    found = _sources_of(graph, node)
+    found = sources_of(graph, node)
     if not found:
         for holder in sorted(graph.objects(node, QB.dataSet), key=str):
-            found = _sources_of(graph, holder)
+            found = sources_of(graph, holder)
             marker = marker or next(
                 (str(m) for m in graph.objects(holder, KZBY.citationMarker)), ""
             )
@@ -61,7 +63,7 @@ def fact_sources(graph: Graph, node: Node) -> list[str]:
                 break
     if not found and isinstance(node, BNode):
         for holder in sorted(graph.subjects(None, node), key=str):
-            found = _sources_of(graph, holder)
+            found = sources_of(graph, holder)
             if found:
                 break
     suffix = f" {marker}" if marker else ""
@@ -133,7 +135,7 @@ def _docs_link(docs_href: str | None, path: str | None) -> str:
     shape on that path with its constraints."""
     if not docs_href or not path or ":" not in path or path.startswith(("http:", "https:")):
         return ""
-    href = f"{docs_href}#{path.replace(':', '-')}"
+    href = f"{docs_href}#{anchor(path)}"
     return f' <a class="docs" href="{escape(href)}">shapes on this path</a>'
 
 

@@ -18,7 +18,7 @@ import urllib.parse
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph, URIRef
 
@@ -31,11 +31,15 @@ from kzby_kg.querying.formats import GRAPH_FORMATS
 from kzby_kg.querying.parameters import EntityNames, parse_slice
 from kzby_kg.rdf.curies import is_safe_iri
 from kzby_kg.rdf.namespaces import KZD, bind_prefixes
+from kzby_kg.views.ontology_docs import DOCS_DIR
 from kzby_kg.web.links import Labeller, kzd_href, local_of, parse_lang
 from kzby_kg.web.negotiation import choose
 from kzby_kg.web.pages import entity_html
 from kzby_kg.web.policy import LimitError, Limits, refuse_unsafe
 from kzby_kg.web.pool import Answer, QueryPool
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
 
 __all__ = ["make_server", "serve_graph"]
 
@@ -95,7 +99,7 @@ class _App:
         #: each language's briefing, built once: the graph does not change while served
         self.reports: dict[str, bytes] = {}
         self.report_errors: dict[str, str] = {}
-        self.report_builds: dict[str, threading.Thread] = {}
+        self.report_builds: set[str] = set()
         self.report_lock = threading.Lock()
         self._names: EntityNames | None = None
         self._names_lock = threading.Lock()
@@ -155,7 +159,7 @@ class _App:
             if lang in self.report_builds:
                 return
             thread = threading.Thread(target=run, name=f"report-{lang}", daemon=True)
-            self.report_builds[lang] = thread
+            self.report_builds.add(lang)
         thread.start()
 
 
@@ -497,15 +501,8 @@ class _Handler(BaseHTTPRequestHandler):
         resource = resources.files("kzby_kg").joinpath("static", *name.split("/"))
         if not resource.is_file():
             raise LimitError(404, f"no such file: {name}")
-        types = {
-            ".html": "text/html",
-            ".js": "text/javascript",
-            ".css": "text/css",
-            ".png": "image/png",
-            ".json": "application/json",
-        }
         suffix = "." + name.rsplit(".", 1)[-1]
-        self._send(200, types.get(suffix, "application/octet-stream"), resource.read_bytes())
+        self._send(200, _DOC_TYPES.get(suffix, "application/octet-stream"), resource.read_bytes())
 
     def _json(self, value: Any, extra: dict[str, str] | None = None) -> None:
         body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -566,7 +563,7 @@ class _Handler(BaseHTTPRequestHandler):
             name += "index.html"
         if not _SAFE_PATH.fullmatch(name) or ".." in name or self.app.paths is None:
             raise LimitError(404, "no such file")
-        folder = (self.app.paths.root / "docs" / "ontology").resolve()
+        folder = (self.app.paths.root / DOCS_DIR).resolve()
         target = folder.joinpath(*name.split("/")).resolve()
         suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
         if folder not in target.parents or not target.is_file() or suffix not in _DOC_TYPES:
@@ -679,25 +676,23 @@ def make_server(
     """
     from kzby_kg.rdf.load import load_store, to_graph
 
-    loaded = load_store(root, scope=scope)
+    paths = root if isinstance(root, ProjectPaths) else find_root(root)
+    loaded = load_store(paths, scope=scope)
     graph = to_graph(loaded)
     backend = open_backend(store, loaded=loaded, graph=graph)
-    paths = root if isinstance(root, ProjectPaths) else find_root(root)
-    report = _report_builder(paths, scope)
+    report = _report_builder(paths, scope, (loaded, graph))
     return serve_graph(host, port, graph, backend, limits, paths, report=report)
 
 
-def _report_builder(paths: ProjectPaths, scope: str) -> Callable[[str], str] | None:
-    """``kzby-kg report`` for the served project and scope, in a language it is written in
-    (English for any other); None where the package has no report."""
-    try:
-        from kzby_kg.report import build_report
-        from kzby_kg.report.strings import LANGUAGES as REPORT_LANGUAGES
-    except ImportError:
-        return None
+def _report_builder(
+    paths: ProjectPaths, scope: str, loaded: tuple[ox.Store, Graph] | None = None
+) -> Callable[[str], str]:
+    """``kzby-kg report`` for the served project and scope, in a language (parse_lang has
+    checked it), from the graph the server already holds when given."""
+    import kzby_kg.report
 
     def build(lang: str) -> str:
-        return build_report(paths, lang=lang if lang in REPORT_LANGUAGES else "en", scope=scope)
+        return kzby_kg.report.build_report(paths, lang=lang, scope=scope, loaded=loaded)
 
     return build
 

@@ -43,6 +43,7 @@ __all__ = [
     "local_of",
     "parse_lang",
     "ui",
+    "with_lang",
 ]
 
 DEFAULT_LANG = "en"
@@ -78,16 +79,17 @@ def parse_lang(raw: str | None) -> str:
     return raw
 
 
-def _with_lang(query: dict[str, str], lang: str) -> str:
+def with_lang(query: dict[str, str], lang: str) -> str:
+    """A link's query string, ``lang`` left out when it is the default."""
     if lang != DEFAULT_LANG:
         query = {**query, "lang": lang}
     return "?" + urllib.parse.urlencode(query) if query else ""
 
 
-def kzd_href(iri: str, lang: str = DEFAULT_LANG, **query: str) -> str:
+def kzd_href(iri: str, lang: str = DEFAULT_LANG) -> str:
     """The page of a ``kzd:`` IRI: its local part, percent-encoded whole (``%`` too)."""
     local = iri[len(str(KZD)) :]
-    return "/id/" + urllib.parse.quote(local, safe="") + _with_lang(query, lang)
+    return "/id/" + urllib.parse.quote(local, safe="") + with_lang({}, lang)
 
 
 def local_of(path_part: str) -> list[str]:
@@ -144,7 +146,7 @@ class Labeller:
         if iri.startswith(str(KZD)) and len(iri) > len(str(KZD)):
             return Link(iri, text, short, kzd_href(iri, lang), False)
         if (node, None, None) in self.graph:
-            href = "/iri" + _with_lang({"iri": iri}, lang)
+            href = "/iri" + with_lang({"iri": iri}, lang)
             return Link(iri, text, short, href, False)
         if iri.startswith(("http://", "https://")):
             return Link(iri, text, short, iri, True)

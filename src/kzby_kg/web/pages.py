@@ -16,7 +16,7 @@ from rdflib import Graph, URIRef
 
 from kzby_kg.rdf.curies import expand
 from kzby_kg.views.describe import describe
-from kzby_kg.web.links import DEFAULT_LANG, LANGUAGES, Labeller, Link, ui
+from kzby_kg.web.links import DEFAULT_LANG, LANGUAGES, Labeller, Link, ui, with_lang
 
 __all__ = ["entity_html", "header_html"]
 
@@ -27,7 +27,7 @@ _NODE_AT_END = re.compile(r"^(?P<text>.*) \((?P<ref>[^\s()]+)\)$", re.S)
 def header_html(lang: str) -> str:
     """The header every served page shares: the query page, the report, the ontology docs."""
     words = ui(lang)
-    suffix = "?" + urllib.parse.urlencode({"lang": lang}) if lang != DEFAULT_LANG else ""
+    suffix = with_lang({}, lang)
     home, report = "/" + suffix, "/report" + suffix
     return (
         f'<header><a href="{escape(home)}">kzby-kg</a> · {escape(words["tagline"])} · '
@@ -102,9 +102,7 @@ def entity_html(
             group = words["this_fact"]
         elif not fact.is_fact and fact.group.startswith("linked "):
             group = words["linked"].format(group=fact.group.removeprefix("linked "))
-        elif fact.group == "other":
-            group = words["other"]
-        else:
+        else:  # describe's other groups are in the page's language already
             group = fact.group
         groups.setdefault(group, []).append(f"<li>{text}</li>")
     sections = "".join(
